@@ -1,0 +1,1 @@
+"""Prefect orchestration: discover new inbox files, parse, validate, load. Tasks orchestrate; logic lives elsewhere."""

@@ -1,0 +1,187 @@
+"""The `nightly-ingest` flow: inbox -> parse (transforms) -> validate (expectations) -> load (warehouse).
+
+One Prefect task per batch of pages, never per article: each task run costs the server CPU."""
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from transforms.errors import PageParseError
+from transforms.page import parse_page
+from transforms.text import decode_page
+from warehouse import db
+from warehouse.errors import WarehouseBusy
+
+from .inbox import InboxFile, Plan, plan_run
+from .lock import run_lock
+
+ARTIFACT_KEY = "nightly-ingest-summary"
+
+
+@dataclass
+class ParsedPage:
+    file: InboxFile
+    raw: bytes = b""
+    tables: dict[str, pl.DataFrame] | None = None
+    stage: str | None = None       # where it failed, if it did
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.tables is not None and self.stage is None
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    started_at: datetime
+    files_seen: int = 0
+    loaded: list[str] = field(default_factory=list)
+    skipped: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    quarantined: list[tuple[str, str, str]] = field(default_factory=list)   # (name, stage, reason)
+    not_ready: list[str] = field(default_factory=list)
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"run_id": self.run_id, "files_seen": self.files_seen, "loaded": len(self.loaded),
+                "skipped": self.skipped, "duplicates": len(self.duplicates), "quarantined": len(self.quarantined),
+                "not_ready": len(self.not_ready), "rows": self.row_counts}
+
+
+def parse_file(file: InboxFile, max_bytes: int) -> ParsedPage:
+    """Read, decode and parse one file; never raises for bad input (module level: runs in worker processes)."""
+    page = ParsedPage(file)
+    try:
+        page.raw = file.path.read_bytes()
+        if len(page.raw) > max_bytes:
+            raise PageParseError("read", f"file is {len(page.raw)} bytes, over the {max_bytes} byte limit")
+        text = decode_page(page.raw)
+        page.tables = parse_page(text, file.name, file.sha256).tables()
+    except PageParseError as exc:
+        page.stage, page.reason = exc.stage, exc.reason
+    except OSError as exc:
+        page.stage, page.reason = "read", str(exc)
+    except Exception as exc:  # a parser bug on one page must not stop the others
+        page.stage, page.reason = "parse", f"{type(exc).__name__}: {exc}"
+    return page
+
+
+@task(name="parse-pages")
+def parse_pages(files: list[InboxFile], max_bytes: int, workers: int) -> list[ParsedPage]:
+    if workers > 1 and len(files) >= 2 * workers:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            return list(pool.map(parse_file, files, [max_bytes] * len(files), chunksize=4))
+    return [parse_file(f, max_bytes) for f in files]
+
+
+@task(name="validate-pages")
+def validate_pages(pages: list[ParsedPage]) -> list[ParsedPage]:
+    """Run the GX suites over the batch's frames; pages with failing rows are marked for quarantine."""
+    good = [p for p in pages if p.ok]
+    if not good:
+        return pages
+    from expectations import validate_tables
+
+    tables = {t: pl.concat([p.tables[t] for p in good], how="vertical") for t in db.FACT_TABLES}
+    failures = validate_tables(tables)
+    for page in good:
+        issue_id = page.tables["issues"]["issue_id"][0]
+        if issue_id in failures:
+            page.stage, page.reason = "validate", "; ".join(sorted(set(failures[issue_id])))
+    return pages
+
+
+@task(name="load-pages", retries=3, retry_delay_seconds=[1, 4, 10])
+def load_pages(warehouse: str, pages: list[ParsedPage], quarantine_dir: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """One transaction per page; a page that fails to load is quarantined, the others still load."""
+    logger = get_run_logger()
+    loaded, quarantined = [], []
+    with db.open_warehouse(warehouse) as con:
+        for page in pages:
+            if page.ok:
+                try:
+                    db.load_page(con, page.tables, page.raw)
+                    loaded.append(page.file.name)
+                    logger.info("loaded %s (%d articles)", page.file.name, page.tables["articles"].height)
+                    continue
+                except WarehouseBusy:
+                    raise
+                except Exception as exc:
+                    page.stage, page.reason = "load", f"{type(exc).__name__}: {exc}"
+            db.record_quarantine(con, page.file.name, page.file.sha256, page.stage, page.reason)
+            quarantined.append((page.file.name, page.stage, page.reason))
+            logger.warning("quarantined %s at %s: %s", page.file.name, page.stage, page.reason)
+            _move_to_quarantine(page.file.path, Path(quarantine_dir), logger)
+    return loaded, quarantined
+
+
+def _move_to_quarantine(path: Path, folder: Path, logger) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(folder / path.name))
+    except OSError as exc:
+        logger.warning("could not move %s to %s: %s", path.name, folder, exc)
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    lines = [f"# nightly-ingest run `{summary.run_id}`", "",
+             "| files seen | loaded | skipped | duplicates | quarantined | not ready |",
+             "|---|---|---|---|---|---|",
+             f"| {summary.files_seen} | {len(summary.loaded)} | {summary.skipped} | {len(summary.duplicates)} "
+             f"| {len(summary.quarantined)} | {len(summary.not_ready)} |", "",
+             "## Rows per table", "", "| table | rows |", "|---|---|"]
+    lines += [f"| {t} | {n} |" for t, n in summary.row_counts.items()]
+    if summary.quarantined:
+        lines += ["", "## Quarantined", "", "| file | stage | reason |", "|---|---|---|"]
+        lines += [f"| {n} | {s} | {r} |" for n, s, r in summary.quarantined]
+    return "\n".join(lines)
+
+
+def _batches(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+@flow(name="nightly-ingest", log_prints=True)
+def nightly_ingest(inbox: str, warehouse: str, quarantine_dir: str, force: bool = False,
+                   batch_size: int = 50, workers: int = 2, settle_seconds: float = 1.0,
+                   max_file_bytes: int = 2_000_000, plan: Plan | None = None) -> dict:
+    logger = get_run_logger()
+    summary = RunSummary(run_id=uuid.uuid4().hex[:12], started_at=datetime.now())
+    with run_lock(Path(warehouse), wait_seconds=60):
+        plan = plan or plan_run(Path(inbox), Path(warehouse), settle_seconds, force)
+        summary.files_seen = plan.files_seen
+        summary.skipped = len(plan.unchanged) + len(plan.known_bad)
+        summary.not_ready = [p.name for p in plan.not_ready]
+        for name in summary.not_ready:
+            logger.info("left for the next run (still being written): %s", name)
+        logger.info("%d files: %d new, %d unchanged, %d duplicates, %d not ready",
+                    plan.files_seen, len(plan.new), len(plan.unchanged), len(plan.duplicates), len(plan.not_ready))
+        for batch in _batches(plan.new, batch_size):
+            pages = validate_pages(parse_pages(batch, max_file_bytes, workers))
+            loaded, quarantined = load_pages(warehouse, pages, quarantine_dir)
+            summary.loaded += loaded
+            summary.quarantined += quarantined
+        with db.open_warehouse(warehouse) as con:
+            for f, original in plan.duplicates:
+                logger.info("duplicate: %s has the same content as %s; not loaded again", f.name, original)
+                db.record_quarantine(con, f.name, f.sha256, "duplicate", f"same content as {original}")
+                summary.duplicates.append((f.name, original))
+            summary.row_counts = db.row_counts(con)
+            db.record_run(con, {**summary.as_dict(), "started_at": summary.started_at, "finished_at": datetime.now(),
+                                "loaded": len(summary.loaded), "duplicates": len(summary.duplicates),
+                                "quarantined": len(summary.quarantined), "status": "Completed"})
+    create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
+                             description="files seen / loaded / skipped / quarantined, rows per table")
+    logger.info("run %s: %s", summary.run_id, summary.as_dict())
+    return summary.as_dict()

@@ -1,0 +1,34 @@
+"""One run at a time per warehouse: an advisory lock file beside it."""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class RunLocked(RuntimeError):
+    """Another `cppcc run` holds the warehouse."""
+
+
+@contextmanager
+def run_lock(warehouse: Path, wait_seconds: float = 0.0):
+    path = Path(str(warehouse) + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RunLocked(f"another run holds {path}; try again later or pass --wait") from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,10 @@
+"""Errors the transforms raise for input they cannot turn into rows."""
+
+
+class PageParseError(ValueError):
+    """A page cannot be parsed; `stage` names the step that rejected it."""
+
+    def __init__(self, stage: str, reason: str):
+        super().__init__(f"{stage}: {reason}")
+        self.stage = stage
+        self.reason = reason

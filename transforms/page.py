@@ -1,0 +1,97 @@
+"""One page: text in, polars frames out. The flow composes this; nothing here touches files."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import polars as pl
+import pyarrow as pa
+
+from . import PARSER_VERSION, districts
+from .dates import date_from_filename, estimate_issue_date, estimate_year, first_event_date
+from .errors import PageParseError
+from .headlines import assign_headlines
+from .metrics import extract_metrics
+from .proposals import extract_proposals
+from .schema import FACT_SCHEMAS
+from .segment import Draft, assemble_articles, classify_lines, split_header
+from .text import compact, page_lines
+from .tokens import content_words, keywords, tokenize
+
+
+@dataclass
+class PageFrames:
+    issues: pl.DataFrame
+    articles: pl.DataFrame
+    proposals: pl.DataFrame
+    metrics: pl.DataFrame
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        return {"issues": self.issues, "articles": self.articles, "proposals": self.proposals, "metrics": self.metrics}
+
+
+def frame(table: str, rows: list[dict]) -> pl.DataFrame:
+    """Rows -> a polars frame with the table's fixed schema (built through pyarrow, never inferred)."""
+    schema = FACT_SCHEMAS[table]
+    columns = {name: [row.get(name) for row in rows] for name in schema.names}
+    return pl.from_arrow(pa.Table.from_pydict(columns, schema=schema))
+
+
+def issue_id_for(sha256: str) -> str:
+    return sha256[:16]
+
+
+def article_district(draft: Draft):
+    for title in (draft.headline, draft.kicker):
+        if title and (d := districts.prefix_district(title)):
+            return d
+    for title in (draft.headline, draft.kicker):
+        if title and (d := districts.first_district(title)):
+            return d
+    return districts.main_district(draft.body)
+
+
+def parse_page(text: str, source_name: str, sha256: str) -> PageFrames:
+    """Parse one page's text. Raises PageParseError when the page holds no recognisable article."""
+    lines = page_lines(text)
+    section, theme, first = split_header(lines)
+    drafts, runs = assemble_articles(classify_lines(lines[first:]))
+    if not drafts or not any(len(d.body) >= 20 for d in drafts):
+        raise PageParseError("parse", "no recognisable article on the page")
+    tokens = [tokenize(d.body) for d in drafts]
+    assign_headlines(drafts, runs, [content_words(t) for t in tokens])
+
+    issue_id = issue_id_for(sha256)
+    issue_date, date_source = date_from_filename(source_name), "filename"
+    flat_text = "\n".join(compact(line) for line in lines)
+    if issue_date is None:
+        issue_date, date_source = estimate_issue_date(flat_text), "text"
+    if issue_date is None:
+        date_source = None
+    year = issue_date.year if issue_date else estimate_year(flat_text)
+
+    articles, proposals, metrics = [], [], []
+    for seq, (draft, draft_tokens) in enumerate(zip(drafts, tokens), start=1):
+        article_id = f"{issue_id}-{seq:02d}"
+        district = article_district(draft)
+        code = district.code if district else None
+        body = draft.body
+        articles.append({
+            "article_id": article_id, "issue_id": issue_id, "seq": seq, "kind": draft.kind,
+            "column_name": draft.column_name, "headline": draft.headline, "kicker": draft.kicker,
+            "subheads": draft.subheads, "district_code": code, "district_name": district.name if district else None,
+            "reporters": draft.byline.get("reporters", []), "correspondents": draft.byline.get("correspondents", []),
+            "authors": draft.byline.get("authors", []), "photographers": draft.byline.get("photographers", []),
+            "body": body, "char_count": len(body), "keywords": keywords(draft_tokens),
+            "event_date": first_event_date(body, year),
+        })
+        for n, p in enumerate(extract_proposals(body, year), start=1):
+            proposals.append({"proposal_id": f"{article_id}-p{n:02d}", "issue_id": issue_id,
+                              "article_id": article_id, "district_code": code, **asdict(p)})
+        for n, m in enumerate(extract_metrics(body), start=1):
+            metrics.append({"metric_id": f"{article_id}-m{n:03d}", "issue_id": issue_id,
+                            "article_id": article_id, "district_code": code, **asdict(m)})
+    issue = {"issue_id": issue_id, "source_name": source_name, "sha256": sha256, "section": section,
+             "theme": theme, "issue_date": issue_date, "issue_date_source": date_source,
+             "article_count": len(articles), "parser_version": PARSER_VERSION, "loaded_at": None}
+    return PageFrames(frame("issues", [issue]), frame("articles", articles),
+                      frame("proposals", proposals), frame("metrics", metrics))
