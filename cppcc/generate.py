@@ -6,6 +6,7 @@ what it wrote (headlines, bylines, metrics, proposals), so tests can check the p
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,10 +66,15 @@ def _names(rng: random.Random, n: int) -> list[str]:
 def _wrap(text: str, width: int, rng: random.Random) -> list[str]:
     """Cut running text into printed lines of `width` characters; digits are narrower, and some
     justified lines get a space between every character."""
+    # Typesetting keeps a signature "（name）" whole and never starts a line with punctuation.
+    tokens = re.findall(r" ?（[\u4e00-\u9fff]{2,4}）|.", text)
+    for n in range(len(tokens) - 1, 0, -1):
+        if tokens[n] in "，。、；：！？”）%":
+            tokens[n - 1] += tokens.pop(n)
     lines, line, cells = [], "", 0.0
-    for ch in text:
+    for ch in tokens:
         line += ch
-        cells += 0.5 if ch.isascii() else 1.0
+        cells += sum(0.5 if c.isascii() else 1.0 for c in ch)
         if cells >= width:
             lines.append(line)
             line, cells = "", 0.0
@@ -76,7 +82,8 @@ def _wrap(text: str, width: int, rng: random.Random) -> list[str]:
         lines.append(line)
     out = []
     for ln in lines:
-        if rng.random() < 0.03 and len(ln) > 6 and ln.isascii() is False:
+        # Justified lines: letters spread over the full width (never a byline, signature or number).
+        if rng.random() < 0.03 and len(ln) > 6 and not re.search(r"[（）\d\s]|本报讯", ln):
             ln = " ".join(ln)
         out.append(ln)
     return out

@@ -80,7 +80,8 @@ def plan_run(inbox: Path, warehouse: Path, settle_seconds: float = 1.0, force: b
         if f.sha256 in loaded and not force:
             name, version = loaded[f.sha256]
             if name != f.name:
-                plan.duplicates.append((f, name))
+                # recorded as a duplicate by an earlier run (a loaded page's hash is never in quarantine otherwise)
+                (plan.known_bad.append(f) if f.sha256 in bad else plan.duplicates.append((f, name)))
             elif version != PARSER_VERSION:
                 plan.new.append(f)
             else:

@@ -324,6 +324,7 @@ def assemble_articles(items: list[Item]) -> tuple[list[Draft], list[TitleRun]]:
         if item.kind == "label":
             flush_titles()
             labels.append((item.text, n))
+            after_headlines = True      # a label heads a new item: what follows resumes nothing
             continue
         if item.kind in ("feature_start", "news_start"):
             flush_titles()
