@@ -74,7 +74,7 @@ def plan_run(inbox: Path, warehouse: Path, settle_seconds: float = 1.0, force: b
     for path in files:
         f = InboxFile(path, sha256_of(path))
         if f.sha256 in seen:
-            plan.duplicates.append((f, seen[f.sha256]))
+            (plan.known_bad.append(f) if f.sha256 in bad else plan.duplicates.append((f, seen[f.sha256])))
             continue
         seen[f.sha256] = f.name
         if f.sha256 in loaded and not force:

@@ -178,8 +178,9 @@ def classify_lines(lines: list[str]) -> list[Item]:
             para.clear()
             para_text.clear()
         if para:
-            widths = [line_width(r) for r in para]
-            width = max(widths[:-1]) if len(widths) > 1 else None
+            # A justified, letter-spaced line fills its column whatever its character count: no evidence.
+            widths = [line_width(r) for r in para[:-1] if not is_letter_spaced(r)]
+            width = max(widths) if widths else None
             items.append(Item("para", join_lines(para_text), width, lines=len(para)))
             para.clear()
             para_text.clear()
