@@ -111,6 +111,34 @@ def _print_summary(warehouse: Path) -> None:
         print_rows(*query(warehouse, sql), "table")
 
 
+@main.command()
+@warehouse_option
+@click.option("--all", "everything", is_flag=True, help="Re-process pages already at the current parser version too.")
+def reprocess(warehouse, everything):
+    """Re-parse the stored raw pages with the current parser version and reload them.
+
+    Example: cppcc reprocess"""
+    import tempfile
+
+    from flows.ingest import nightly_ingest
+    from transforms import PARSER_VERSION
+    from warehouse.db import stored_pages
+
+    settings = _settings(warehouse=warehouse)
+    pages = [(n, raw) for n, raw, version in stored_pages(settings.warehouse) if everything or version != PARSER_VERSION]
+    if not pages:
+        click.echo(f"every stored page is at parser version {PARSER_VERSION}; nothing to re-process")
+        return
+    with tempfile.TemporaryDirectory(dir=settings.data_dir if settings.data_dir.exists() else None) as folder:
+        for name, raw in pages:
+            (Path(folder) / name).write_bytes(raw)
+        result = nightly_ingest(inbox=folder, warehouse=str(settings.warehouse),
+                                quarantine_dir=str(settings.quarantine_dir), force=True,
+                                batch_size=settings.batch_size, workers=settings.workers, settle_seconds=0)
+    click.echo(f"re-processed {len(pages)} pages with parser {PARSER_VERSION}: loaded {result['loaded']}, "
+               f"quarantined {result['quarantined']}")
+
+
 @main.command("query")
 @click.argument("sql")
 @warehouse_option

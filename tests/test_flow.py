@@ -83,3 +83,12 @@ def test_query_and_status(loaded):
 def test_query_errors_are_one_line(tmp_path):
     result = cppcc("query", "select 1", "--warehouse", str(tmp_path / "missing.duckdb"))
     assert result.returncode == 1 and "no warehouse" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_reprocess_reloads_stored_pages_without_the_inbox(loaded):
+    result = cppcc("reprocess", "--all", "--warehouse", str(loaded["warehouse"]), env=loaded["env"])
+    assert result.returncode == 0, result.stderr
+    assert "re-processed 2 pages" in result.stdout and "loaded 2" in result.stdout
+    out = cppcc("query", "select count(*) as n from articles", "--warehouse", str(loaded["warehouse"]),
+                "--format", "json").stdout
+    assert json.loads(out) == [{"n": 19}]

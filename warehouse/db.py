@@ -142,3 +142,10 @@ def status(path: str | Path, limit: int = 5) -> dict:
         quarantine = con.execute("SELECT source_name, stage, reason, detected_at FROM quarantine "
                                  "ORDER BY detected_at DESC LIMIT 50").pl().to_dicts()
         return {"runs": runs, "counts": row_counts(con), "quarantine": quarantine}
+
+
+def stored_pages(path: str | Path) -> list[tuple[str, bytes, str]]:
+    """(source_name, raw bytes, parser_version) of every stored page, for re-processing."""
+    with open_warehouse(path, read_only=True) as con:
+        return con.execute("SELECT p.source_name, p.raw, i.parser_version FROM pages p "
+                           "JOIN issues i USING (issue_id) ORDER BY p.source_name").fetchall()
