@@ -5,7 +5,7 @@ import csv
 import json
 import os
 import sys
-import time
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -44,11 +44,20 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
         click.echo(json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, default=_json_default))
     else:
         cells = [[("" if v is None else str(v)) for v in r] for r in rows]
-        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-        click.echo(" | ".join(c.ljust(w) for c, w in zip(columns, widths)))
+        widths = [max([_cells(c)] + [_cells(r[i]) for r in cells]) for i, c in enumerate(columns)]
+        click.echo(" | ".join(_pad(c, w) for c, w in zip(columns, widths)))
         click.echo("-+-".join("-" * w for w in widths))
         for r in cells:
-            click.echo(" | ".join(v.ljust(w) for v, w in zip(r, widths)))
+            click.echo(" | ".join(_pad(v, w) for v, w in zip(r, widths)))
+
+
+def _cells(text: str) -> int:
+    """Terminal cells: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _cells(text))
 
 
 @click.group()
