@@ -267,7 +267,6 @@ class Draft:
     column_name: str | None = None
     headline: str | None = None
     kicker: str | None = None
-    title_lines: list[str] = field(default_factory=list)
 
     @property
     def closed(self) -> bool:
