@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export TQDM_DISABLE := 1
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test clean
 
 $(BIN)/cppcc: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,9 +21,6 @@ run: setup
 
 test: setup
 	$(BIN)/pytest
-
-bench: setup
-	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) data
