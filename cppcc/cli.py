@@ -127,24 +127,17 @@ def reprocess(warehouse, everything):
     """Re-parse the stored raw pages with the current parser version and reload them.
 
     Example: cppcc reprocess"""
-    import tempfile
-
-    from flows.ingest import nightly_ingest
+    from flows.ingest import reprocess_stored
     from transforms import PARSER_VERSION
-    from warehouse.db import stored_pages
 
     settings = _settings(warehouse=warehouse)
-    pages = [(n, raw) for n, raw, version in stored_pages(settings.warehouse) if everything or version != PARSER_VERSION]
-    if not pages:
+    count, result = reprocess_stored(str(settings.warehouse), str(settings.quarantine_dir), everything,
+                                     settings.batch_size, settings.workers,
+                                     scratch_dir=settings.data_dir if settings.data_dir.exists() else None)
+    if result is None:
         click.echo(f"every stored page is at parser version {PARSER_VERSION}; nothing to re-process")
         return
-    with tempfile.TemporaryDirectory(dir=settings.data_dir if settings.data_dir.exists() else None) as folder:
-        for name, raw in pages:
-            (Path(folder) / name).write_bytes(raw)
-        result = nightly_ingest(inbox=folder, warehouse=str(settings.warehouse),
-                                quarantine_dir=str(settings.quarantine_dir), force=True,
-                                batch_size=settings.batch_size, workers=settings.workers, settle_seconds=0)
-    click.echo(f"re-processed {len(pages)} pages with parser {PARSER_VERSION}: loaded {result['loaded']}, "
+    click.echo(f"re-processed {count} pages with parser {PARSER_VERSION}: loaded {result['loaded']}, "
                f"quarantined {result['quarantined']}")
 
 

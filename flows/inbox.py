@@ -70,18 +70,25 @@ def plan_run(inbox: Path, warehouse: Path, settle_seconds: float = 1.0, force: b
         with open_warehouse(warehouse, read_only=True) as con:
             loaded, bad = known_files(con), quarantined_hashes(con)
     plan = Plan(not_ready=not_ready)
+
+    def duplicate(f: InboxFile, original: str) -> None:
+        # Already recorded as a duplicate by an earlier run: a loaded page's hash is in quarantine for no other reason.
+        if f.sha256 in bad:
+            plan.known_bad.append(f)
+        else:
+            plan.duplicates.append((f, original))
+
     seen: dict[str, str] = {}
     for path in files:
         f = InboxFile(path, sha256_of(path))
         if f.sha256 in seen:
-            (plan.known_bad.append(f) if f.sha256 in bad else plan.duplicates.append((f, seen[f.sha256])))
+            duplicate(f, seen[f.sha256])
             continue
         seen[f.sha256] = f.name
         if f.sha256 in loaded and not force:
             name, version = loaded[f.sha256]
             if name != f.name:
-                # recorded as a duplicate by an earlier run (a loaded page's hash is never in quarantine otherwise)
-                (plan.known_bad.append(f) if f.sha256 in bad else plan.duplicates.append((f, name)))
+                duplicate(f, name)
             elif version != PARSER_VERSION:
                 plan.new.append(f)
             else:

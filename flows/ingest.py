@@ -185,3 +185,24 @@ def nightly_ingest(inbox: str, warehouse: str, quarantine_dir: str, force: bool 
                              description="files seen / loaded / skipped / quarantined, rows per table")
     logger.info("run %s: %s", summary.run_id, summary.as_dict())
     return summary.as_dict()
+
+
+def reprocess_stored(warehouse: str, quarantine_dir: str, everything: bool = False,
+                     batch_size: int = 50, workers: int = 2, scratch_dir: Path | None = None) -> tuple[int, dict | None]:
+    """Re-parse the raw pages kept in the warehouse (those at an older parser version, or all) and reload them.
+
+    Returns (pages re-processed, the run's summary or None when there was nothing to do)."""
+    import tempfile
+
+    from transforms import PARSER_VERSION
+
+    pages = [(name, raw) for name, raw, version in db.stored_pages(warehouse)
+             if everything or version != PARSER_VERSION]
+    if not pages:
+        return 0, None
+    with tempfile.TemporaryDirectory(dir=scratch_dir) as folder:
+        for name, raw in pages:
+            (Path(folder) / name).write_bytes(raw)
+        result = nightly_ingest(inbox=folder, warehouse=warehouse, quarantine_dir=quarantine_dir, force=True,
+                                batch_size=batch_size, workers=workers, settle_seconds=0)
+    return len(pages), result

@@ -308,14 +308,14 @@ def assemble_articles(items: list[Item]) -> tuple[list[Draft], list[TitleRun]]:
     pending: list[tuple[str, int]] = []       # titles waiting to be read as subhead or headline
     labels: list[tuple[str, int]] = []
     current: Draft | None = None
-    after_headlines = False
+    new_item_next = False   # headlines or a label just passed: the next paragraph starts an item
 
     def flush_titles():
-        nonlocal after_headlines
+        nonlocal new_item_next
         if pending:
             runs.append(TitleRun([t for t, _ in pending], pending[0][1], pending[-1][1]))
             pending.clear()
-            after_headlines = True
+            new_item_next = True
 
     for n, item in enumerate(items):
         if item.kind == "title":
@@ -324,13 +324,13 @@ def assemble_articles(items: list[Item]) -> tuple[list[Draft], list[TitleRun]]:
         if item.kind == "label":
             flush_titles()
             labels.append((item.text, n))
-            after_headlines = True      # a label heads a new item: what follows resumes nothing
+            new_item_next = True      # a label heads a new item: what follows resumes nothing
             continue
         if item.kind in ("feature_start", "news_start"):
             flush_titles()
             current = Draft(item.kind, item.byline, first_item=n, last_item=n)
             drafts.append(current)
-            after_headlines = False
+            new_item_next = False
             continue
         if item.kind in ("signature", "credit"):
             flush_titles()
@@ -347,8 +347,8 @@ def assemble_articles(items: list[Item]) -> tuple[list[Draft], list[TitleRun]]:
             current.subheads.append(pending.pop()[0])
         flush_titles()
         target = current
-        if target is None or target.closed or not target.fits(item.width) or (after_headlines and target.width is None):
-            target = _resumable(drafts, item.width) if not after_headlines else None
+        if target is None or target.closed or not target.fits(item.width) or (new_item_next and target.width is None):
+            target = _resumable(drafts, item.width) if not new_item_next else None
             if target is None:
                 target = Draft(first_item=n)
                 drafts.append(target)
@@ -357,7 +357,7 @@ def assemble_articles(items: list[Item]) -> tuple[list[Draft], list[TitleRun]]:
             target.widths.append(item.width)
         target.last_item = n
         current = target
-        after_headlines = False
+        new_item_next = False
     flush_titles()
     drafts = [d for d in drafts if d.body.strip()]
     _assign_columns(drafts, labels)
