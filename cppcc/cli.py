@@ -73,7 +73,9 @@ def main():
 @click.option("--force", is_flag=True, help="Run the flow even when nothing is new, and re-load every file.")
 @click.option("--demo-if-empty", is_flag=True, help="Fill an empty inbox with generated demo pages first.")
 @click.option("--summary", is_flag=True, help="End with rows per table and example queries.")
-def run(inbox, warehouse, force, demo_if_empty, summary):
+@click.option("--wait", "wait_seconds", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for another run that holds the warehouse before giving up.")
+def run(inbox, warehouse, force, demo_if_empty, summary, wait_seconds):
     """Run the nightly-ingest flow once over the inbox.
 
     Example: cppcc run --inbox data/inbox --warehouse data/warehouse.duckdb"""
@@ -101,9 +103,9 @@ def run(inbox, warehouse, force, demo_if_empty, summary):
                                 quarantine_dir=str(settings.quarantine_dir), force=force,
                                 batch_size=settings.batch_size, workers=settings.workers,
                                 settle_seconds=settings.settle_seconds, max_file_bytes=settings.max_file_bytes,
-                                plan=plan)
+                                lock_wait_seconds=wait_seconds)
     except RunLocked as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(f"skipped: {exc}")
     click.echo(f"files seen {result['files_seen']}, loaded {result['loaded']}, skipped {result['skipped']}, "
                f"duplicates {result['duplicates']}, quarantined {result['quarantined']}, "
                f"not ready {result['not_ready']}")
@@ -204,23 +206,16 @@ def serve(inbox, warehouse, cron, timezone):
     """Register the `nightly-ingest` deployment on a cron schedule and serve it (needs PREFECT_API_URL).
 
     Example: cppcc serve --cron "0 2 * * *" --timezone Asia/Shanghai"""
+    from prefect.schedules import Cron
+
     from flows.ingest import nightly_ingest
 
     settings = _settings(inbox, warehouse)
     nightly_ingest.serve(
-        name="nightly-ingest", cron=cron,
+        name="nightly-ingest", schedule=Cron(cron, timezone=timezone),
         parameters={"inbox": str(settings.inbox.resolve()), "warehouse": str(settings.warehouse.resolve()),
                     "quarantine_dir": str(settings.quarantine_dir.resolve())},
-        **({"timezone": timezone} if _serve_accepts_timezone() else {}),
     )
-
-
-def _serve_accepts_timezone() -> bool:
-    import inspect
-
-    from flows.ingest import nightly_ingest
-
-    return "timezone" in inspect.signature(nightly_ingest.serve).parameters
 
 
 @main.command()

@@ -15,29 +15,15 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from transforms.errors import PageParseError
-from transforms.page import parse_page
-from transforms.text import decode_page
 from warehouse import db
 from warehouse.errors import WarehouseBusy
 
-from .inbox import InboxFile, Plan, plan_run
+from . import parse_worker
+from .inbox import InboxFile, plan_run
 from .lock import run_lock
+from .parse_worker import ParsedPage, parse_file
 
 ARTIFACT_KEY = "nightly-ingest-summary"
-
-
-@dataclass
-class ParsedPage:
-    file: InboxFile
-    raw: bytes = b""
-    tables: dict[str, pl.DataFrame] | None = None
-    stage: str | None = None       # where it failed, if it did
-    reason: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.tables is not None and self.stage is None
 
 
 @dataclass
@@ -58,28 +44,16 @@ class RunSummary:
                 "not_ready": len(self.not_ready), "rows": self.row_counts}
 
 
-def parse_file(file: InboxFile, max_bytes: int) -> ParsedPage:
-    """Read, decode and parse one file; never raises for bad input (module level: runs in worker processes)."""
-    page = ParsedPage(file)
-    try:
-        page.raw = file.path.read_bytes()
-        if len(page.raw) > max_bytes:
-            raise PageParseError("read", f"file is {len(page.raw)} bytes, over the {max_bytes} byte limit")
-        text = decode_page(page.raw)
-        page.tables = parse_page(text, file.name, file.sha256).tables()
-    except PageParseError as exc:
-        page.stage, page.reason = exc.stage, exc.reason
-    except OSError as exc:
-        page.stage, page.reason = "read", str(exc)
-    except Exception as exc:  # a parser bug on one page must not stop the others
-        page.stage, page.reason = "parse", f"{type(exc).__name__}: {exc}"
-    return page
-
-
 @task(name="parse-pages")
 def parse_pages(files: list[InboxFile], max_bytes: int, workers: int) -> list[ParsedPage]:
+    """Parse a batch, on `workers` processes when the batch is big enough to pay for them.
+
+    Workers come from a forkserver that has the parser and jieba's dictionary loaded: forking this
+    process instead would copy the locks of Prefect's threads and polars' thread pool, and a child
+    can hang on them."""
     if workers > 1 and len(files) >= 2 * workers:
-        ctx = multiprocessing.get_context("fork")
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([parse_worker.__name__])
         with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
             return list(pool.map(parse_file, files, [max_bytes] * len(files), chunksize=4))
     return [parse_file(f, max_bytes) for f in files]
@@ -155,11 +129,16 @@ def _batches(items: list, size: int) -> list[list]:
 @flow(name="nightly-ingest", log_prints=True)
 def nightly_ingest(inbox: str, warehouse: str, quarantine_dir: str, force: bool = False,
                    batch_size: int = 50, workers: int = 2, settle_seconds: float = 1.0,
-                   max_file_bytes: int = 2_000_000, plan: Plan | None = None) -> dict:
+                   max_file_bytes: int = 2_000_000, lock_wait_seconds: float = 60.0) -> dict:
+    """Plan under the run lock, so a run that waited for another one sees what that one loaded."""
     logger = get_run_logger()
     summary = RunSummary(run_id=uuid.uuid4().hex[:12], started_at=datetime.now())
-    with run_lock(Path(warehouse), wait_seconds=60):
-        plan = plan or plan_run(Path(inbox), Path(warehouse), settle_seconds, force)
+
+    def waiting(holder: str) -> None:
+        logger.warning("another run (pid %s) holds the warehouse; waiting up to %.0f s", holder, lock_wait_seconds)
+
+    with run_lock(Path(warehouse), wait_seconds=lock_wait_seconds, on_wait=waiting):
+        plan = plan_run(Path(inbox), Path(warehouse), settle_seconds, force)
         summary.files_seen = plan.files_seen
         summary.skipped = len(plan.unchanged) + len(plan.known_bad)
         summary.not_ready = [p.name for p in plan.not_ready]

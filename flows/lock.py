@@ -13,7 +13,8 @@ class RunLocked(RuntimeError):
 
 
 @contextmanager
-def run_lock(warehouse: Path, wait_seconds: float = 0.0):
+def run_lock(warehouse: Path, wait_seconds: float = 0.0, on_wait=None):
+    """Hold `<warehouse>.lock` for the block; `on_wait(holder_pid)` is called once if another run has it."""
     path = Path(str(warehouse) + ".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -24,8 +25,13 @@ def run_lock(warehouse: Path, wait_seconds: float = 0.0):
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                holder = path.read_text().strip() or "?"
                 if time.monotonic() >= deadline:
-                    raise RunLocked(f"another run holds {path}; try again later or pass --wait") from None
+                    raise RunLocked(f"another run (pid {holder}) holds {path}; nothing done: "
+                                    f"try again later or pass a longer --wait") from None
+                if on_wait:
+                    on_wait(holder)
+                    on_wait = None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())

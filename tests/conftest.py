@@ -36,3 +36,13 @@ def mem_wh():
     ensure_schema(con)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory) -> str:
+    """One real `prefect server start` per test session (a test harness per test would cost ~35 s each)."""
+    from cppcc.prefect_server import running_server
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    with running_server(home) as api_url:
+        yield api_url

@@ -27,6 +27,12 @@ def _idf() -> tuple[dict[str, float], float, frozenset[str]]:
     return tfidf.idf_freq, tfidf.median_idf, frozenset(tfidf.stop_words)
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary and IDF table now (in a parent process, before workers fork)."""
+    _tokenizer().initialize()
+    _idf()
+
+
 def tokenize(text: str) -> list[str]:
     return _tokenizer().lcut(text)
 

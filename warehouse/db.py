@@ -33,9 +33,10 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text.lower() or "being used by another process" in text
 
 
-def connect(path: str | Path, read_only: bool = False, wait_seconds: float = OPEN_RETRY_SECONDS) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, retrying with backoff while another process holds the file."""
+def connect(path: str | Path, read_only: bool = False, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, retrying with backoff while another process holds the file (OPEN_RETRY_SECONDS)."""
     path = Path(path)
+    wait_seconds = OPEN_RETRY_SECONDS if wait_seconds is None else wait_seconds
     if read_only and not path.exists():
         raise WarehouseMissing(f"no warehouse at {path}: run `cppcc run` first")
     if not read_only:
@@ -54,7 +55,7 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = OPE
 
 
 @contextmanager
-def open_warehouse(path: str | Path, read_only: bool = False, wait_seconds: float = OPEN_RETRY_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_warehouse(path: str | Path, read_only: bool = False, wait_seconds: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(path, read_only=read_only, wait_seconds=wait_seconds)
     try:
         if not read_only:
