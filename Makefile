@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export TQDM_DISABLE := 1
 
-.PHONY: setup run test clean
+.PHONY: setup run test ui-check clean
 
 $(BIN)/cppcc: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,11 @@ run: setup
 
 test: setup
 	$(BIN)/pytest
+
+# Prefect server + one flow run + a headless-Chromium screenshot of the flow-runs page (data/ui-check-flow-runs.png).
+ui-check: setup
+	@test -x /usr/bin/chromium || apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
+	$(BIN)/python -m cppcc.ui_check data
 
 clean:
 	rm -rf $(VENV) data

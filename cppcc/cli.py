@@ -228,11 +228,13 @@ def server(host, port):
     settings = load_settings()
     home = (settings.data_dir / "prefect").resolve()
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    from .prefect_server import server_env
+
+    api_url = f"http://{host}:{port}/api"
     click.echo(f"Prefect UI at http://{host}:{port} (PREFECT_HOME={home}); "
-               f"in another shell: export PREFECT_API_URL=http://{host}:{port}/api")
+               f"in another shell: export PREFECT_API_URL={api_url}")
     os.execvpe(sys.executable, [sys.executable, "-m", "prefect", "server", "start", "--host", host,
-                                "--port", str(port)], env)
+                                "--port", str(port)], server_env(home, api_url))
 
 
 if __name__ == "__main__":

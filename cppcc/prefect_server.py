@@ -19,9 +19,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(home: Path) -> dict[str, str]:
+def server_env(home: Path, api_url: str) -> dict[str, str]:
+    """The UI must be told the API's address when the port is not Prefect's default 4200."""
     return {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_UI_ENABLED": "true"}
+            "PREFECT_UI_ENABLED": "true", "PREFECT_UI_API_URL": api_url}
 
 
 def wait_healthy(api_url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
@@ -46,7 +47,7 @@ def running_server(home: Path, log_path: Path | None = None) -> Iterator[str]:
     api_url = f"http://127.0.0.1:{port}/api"
     log = open(log_path or home / "server.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port)], env=server_env(home), stdout=log, stderr=subprocess.STDOUT,
+                             "--port", str(port)], env=server_env(home, api_url), stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
         wait_healthy(api_url, proc=proc)

@@ -1,0 +1,64 @@
+"""`make ui-check`: start a Prefect server, run the flow against it, and screenshot the flow-runs page
+in headless Chromium; fails unless the run's name is on the rendered page. The PNG goes to data/."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from .generate import write_pages
+from .prefect_server import running_server
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+                  "--window-size=1440,900", "--virtual-time-budget=20000"]
+
+
+def latest_flow_run_name(api_url: str) -> str:
+    body = json.dumps({"flows": {"name": {"any_": ["nightly-ingest"]}}, "sort": "START_TIME_DESC",
+                       "limit": 1}).encode()
+    request = urllib.request.Request(f"{api_url}/flow_runs/filter", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)[0]["name"]
+
+
+def chromium(url: str, profile: Path, *args: str) -> str:
+    result = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url],
+                            capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"chromium failed ({result.returncode}): {result.stderr[-500:]}")
+    return result.stdout
+
+
+def ui_check(data_dir: Path) -> Path:
+    """Returns the screenshot's path; raises if the run's name is not on the flow-runs page."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package (or set CHROMIUM)")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch, running_server(Path(scratch) / "prefect") as api_url:
+        inbox = Path(scratch) / "inbox"
+        write_pages(inbox, 5, seed=2)
+        env = {**os.environ, "PREFECT_API_URL": api_url, "CPPCC_SETTLE_SECONDS": "0",
+               "CPPCC_QUARANTINE": str(Path(scratch) / "quarantine")}
+        subprocess.run([sys.executable, "-m", "cppcc.cli", "run", "--inbox", str(inbox), "--warehouse",
+                        str(Path(scratch) / "w.duckdb")], env=env, check=True, capture_output=True)
+        run_name = latest_flow_run_name(api_url)
+        page = api_url.removesuffix("/api") + "/runs"
+        profile = Path(scratch) / "chromium"
+        screenshot = (data_dir / "ui-check-flow-runs.png").resolve()
+        chromium(page, profile, f"--screenshot={screenshot}")
+        dom = chromium(page, profile, "--dump-dom")
+    if run_name not in dom:
+        raise RuntimeError(f"flow run {run_name!r} is not on {page} (screenshot: {screenshot})")
+    print(f"flow run {run_name!r} is on the flow-runs page; screenshot: {screenshot}")
+    return screenshot
+
+
+if __name__ == "__main__":
+    ui_check(Path(sys.argv[1] if len(sys.argv) > 1 else "data"))
