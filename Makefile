@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 export TQDM_DISABLE := 1
 
-.PHONY: setup run test ui-check clean
+.PHONY: setup run test ui-check bench clean
 
 $(BIN)/cppcc: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,11 @@ run: setup
 
 test: setup
 	$(BIN)/pytest
+
+# Throughput, memory and scaling on generated corpora of 100, 1,000 and 10,000 pages -> bench/results.md.
+bench: setup
+	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/python bench/run.py
 
 # Prefect server + one flow run + a headless-Chromium screenshot of the flow-runs page (data/ui-check-flow-runs.png).
 ui-check: setup

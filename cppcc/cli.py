@@ -65,6 +65,7 @@ def main():
     """cppcc-warehouse: Chongqing CPPCC district pages -> DuckDB."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")   # GX's progress bars would fill the run's log
 
 
 @main.command()
@@ -75,7 +76,11 @@ def main():
 @click.option("--summary", is_flag=True, help="End with rows per table and example queries.")
 @click.option("--wait", "wait_seconds", type=float, default=60.0, show_default=True,
               help="Seconds to wait for another run that holds the warehouse before giving up.")
-def run(inbox, warehouse, force, demo_if_empty, summary, wait_seconds):
+@click.option("--runner", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: parsing processes on this machine; dask: parse tasks on a Dask cluster.")
+@click.option("--address", default=None, help="Dask scheduler for --runner dask, e.g. tcp://10.0.0.5:8786 "
+              "(default: a two-worker LocalCluster).")
+def run(inbox, warehouse, force, demo_if_empty, summary, wait_seconds, runner, address):
     """Run the nightly-ingest flow once over the inbox.
 
     Example: cppcc run --inbox data/inbox --warehouse data/warehouse.duckdb"""
@@ -96,20 +101,24 @@ def run(inbox, warehouse, force, demo_if_empty, summary, wait_seconds):
         if summary and settings.warehouse.exists():
             _print_summary(settings.warehouse)
         return
-    from flows.ingest import nightly_ingest
+    from flows.ingest import nightly_ingest, on_dask
 
+    ingest, workers, parse_ahead = nightly_ingest, settings.workers, 1
+    if runner == "dask":   # each Dask task parses in its worker; keep several batches in flight
+        ingest, workers, parse_ahead = on_dask(address), 1, 4
     try:
-        result = nightly_ingest(inbox=str(settings.inbox), warehouse=str(settings.warehouse),
-                                quarantine_dir=str(settings.quarantine_dir), force=force,
-                                batch_size=settings.batch_size, workers=settings.workers,
-                                settle_seconds=settings.settle_seconds, max_file_bytes=settings.max_file_bytes,
-                                lock_wait_seconds=wait_seconds)
+        result = ingest(inbox=str(settings.inbox), warehouse=str(settings.warehouse),
+                        quarantine_dir=str(settings.quarantine_dir), force=force,
+                        batch_size=settings.batch_size, workers=workers, parse_ahead=parse_ahead,
+                        settle_seconds=settings.settle_seconds, max_file_bytes=settings.max_file_bytes,
+                        lock_wait_seconds=wait_seconds, pages_per_transaction=settings.pages_per_transaction)
     except RunLocked as exc:
         raise click.ClickException(f"skipped: {exc}")
     click.echo(f"files seen {result['files_seen']}, loaded {result['loaded']}, skipped {result['skipped']}, "
                f"duplicates {result['duplicates']}, quarantined {result['quarantined']}, "
                f"not ready {result['not_ready']}")
     click.echo("rows: " + ", ".join(f"{t} {n}" for t, n in result["rows"].items()))
+    click.echo("seconds: " + ", ".join(f"{stage} {s:.2f}" for stage, s in result["seconds"].items()))
     if summary:
         _print_summary(settings.warehouse)
 

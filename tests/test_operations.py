@@ -274,3 +274,23 @@ def test_queries_answer_while_a_run_loads(prefect_api, tmp_path):
     assert during, "no query finished while the run was loading"
     assert [n for n, _ in answers] == sorted(n for n, _ in answers), "counts only grow, page by page"
     assert any(0 < n < 120 for n in during), answers
+
+
+def test_dask_runner_parses_on_the_cluster_and_loads_what_the_local_runner_loads(prefect_api, tmp_path, monkeypatch):
+    from distributed import Client, LocalCluster
+
+    write_pages(tmp_path / "inbox", 30, seed=41)
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)   # the workers' task runs report to the same server
+    extra = {"CPPCC_BATCH_SIZE": "10", "CPPCC_QUARANTINE": str(tmp_path / "quarantine")}
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = cppcc(prefect_api, "run", "--runner", "dask", "--address", cluster.scheduler_address, "--inbox",
+                        str(tmp_path / "inbox"), "--warehouse", str(tmp_path / "dask.duckdb"), **extra)
+        assert on_dask.returncode == 0, on_dask.stdout + on_dask.stderr
+        with Client(cluster) as client:
+            ran = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert "parse_pages" in ran, ran
+    assert not any("load" in prefix or "validate" in prefix for prefix in ran), "loading stays in the flow process"
+    local = cppcc(prefect_api, "run", "--inbox", str(tmp_path / "inbox"), "--warehouse", str(tmp_path / "local.duckdb"),
+                  **extra)
+    assert local.returncode == 0
+    assert snapshot(tmp_path / "dask.duckdb") == snapshot(tmp_path / "local.duckdb")

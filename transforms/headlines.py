@@ -57,14 +57,14 @@ def split_run(run: TitleRun) -> list[HeadlineUnit]:
     return units
 
 
-def match_score(unit: HeadlineUnit, draft: Draft, draft_words: set[str], draft_district) -> float:
+def match_score(unit: HeadlineUnit, unit_words: set[str], draft: Draft, draft_words: set[str],
+                draft_district) -> float:
     score = 0.0
     unit_district = unit.district
     if unit_district and draft_district:
         score += 2.0 if unit_district.code == draft_district.code else -2.0
-    words = content_words(tokenize("".join(unit.lines)))
-    if words:
-        score += 2.0 * len(words & draft_words) / len(words)
+    if unit_words:
+        score += 2.0 * len(unit_words & draft_words) / len(unit_words)
     if 0 <= unit.first_item - draft.last_item <= 2 or 0 <= draft.first_item - unit.last_item <= 3:
         score += 0.5
     return score
@@ -74,12 +74,13 @@ def assign_headlines(drafts: list[Draft], runs: list[TitleRun], words: list[set[
     """Set headline/kicker on drafts, best matches first; photos keep no headline."""
     units = [u for run in runs for u in split_run(run)]
     body_districts = [districts.main_district(d.body) for d in drafts]
+    unit_words = [content_words(tokenize("".join(unit.lines))) for unit in units]
     pairs = []
     for ui, unit in enumerate(units):
         for di, draft in enumerate(drafts):
             if draft.kind == "photo":
                 continue
-            score = match_score(unit, draft, words[di], body_districts[di])
+            score = match_score(unit, unit_words[ui], draft, words[di], body_districts[di])
             if score >= MIN_MATCH_SCORE:
                 pairs.append((score, -abs(unit.first_item - draft.last_item), ui, di))
     used_units, used_drafts = set(), set()

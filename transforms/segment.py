@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from . import districts
 from .lexicons import load_lexicon
@@ -26,6 +27,7 @@ def _layout():
     return load_lexicon("layout")
 
 
+@cache
 def _role_pattern() -> re.Pattern:
     roles = sorted(_layout()["roles"], key=len, reverse=True)
     return re.compile("|".join(map(re.escape, roles)))
@@ -65,10 +67,15 @@ class Item:
     lines: int = 0
 
 
+@cache
+def _column_patterns() -> list[tuple[str, re.Pattern]]:
+    return [(label, re.compile(f"(?:{re.escape(label)})+")) for label in _layout()["columns"]]
+
+
 def column_label(flat: str) -> str | None:
     """A column label, also when the logo is printed twice (`渝事好商量渝事好商量`)."""
-    for label in _layout()["columns"]:
-        if re.fullmatch(f"(?:{re.escape(label)})+", flat):
+    for label, pattern in _column_patterns():
+        if pattern.fullmatch(flat):
             return label
     return None
 
@@ -93,9 +100,16 @@ def split_signature(line: str) -> tuple[str, dict] | None:
     return line[: m.start(2) - 1].rstrip(), names
 
 
+@cache
+def _credit_pattern() -> re.Pattern:
+    return re.compile(rf"(^|[。！？”…]\s*)((?:{_role_pattern().pattern})?\s*{NAME}(?:\s+{NAME})*)\s*摄(?:影)?$")
+
+
 def split_credit(line: str) -> tuple[str, dict] | None:
     """`杨灿 摄` or `…建设。 本报记者 杨灿 摄` -> (text before, {"photographers": [...]})."""
-    m = re.search(rf"(^|[。！？”…]\s*)((?:{_role_pattern().pattern})?\s*{NAME}(?:\s+{NAME})*)\s*摄(?:影)?$", line)
+    if "摄" not in line:
+        return None
+    m = _credit_pattern().search(line)
     if not m:
         return None
     names = parse_byline(m.group(2), default_role="photographers")
@@ -116,9 +130,11 @@ def _marker(flat: str, raw: str) -> str | None:
         return "feature_start"
     if flat.startswith("本报讯"):
         return "news_start"
-    if split_credit(raw) and not split_credit(raw)[0]:
+    credit = split_credit(raw)
+    if credit and not credit[0]:
         return "credit"
-    if split_signature(raw) and not split_signature(raw)[0]:
+    signature = split_signature(raw)
+    if signature and not signature[0]:
         return "signature"
     return None
 

@@ -1,4 +1,7 @@
-"""Tokens and keywords via jieba. Each text is tokenized once; keywords reuse the tokens."""
+"""Tokens and keywords via jieba. Each text is tokenized once; keywords reuse the tokens.
+
+Tokenizing runs on rjieba, the Rust port of jieba: same dictionary, same `lcut` output, ~15x faster.
+jieba stays the reference (tests/test_tokens.py checks the two agree) and supplies the IDF table."""
 from __future__ import annotations
 
 from collections import Counter
@@ -6,6 +9,7 @@ from functools import cache
 
 import jieba
 import jieba.analyse
+import rjieba
 
 from .lexicons import load_districts
 
@@ -13,11 +17,23 @@ jieba.setLogLevel(60)
 KEYWORD_COUNT = 8
 
 
+def _district_words() -> list[str]:
+    return [name for d in load_districts() for name in (d.name, d.short_name)]
+
+
 @cache
-def _tokenizer() -> jieba.Tokenizer:
-    for d in load_districts():
-        jieba.add_word(d.name, tag="ns")
-        jieba.add_word(d.short_name, tag="ns")
+def _tokenizer() -> rjieba.Jieba:
+    tokenizer = rjieba.Jieba()
+    for word in _district_words():
+        tokenizer.add_word(word, None, "ns")
+    return tokenizer
+
+
+@cache
+def reference_tokenizer() -> jieba.Tokenizer:
+    """jieba itself with the same added words: what `tokenize` must agree with."""
+    for word in _district_words():
+        jieba.add_word(word, tag="ns")
     return jieba.dt
 
 
@@ -28,13 +44,13 @@ def _idf() -> tuple[dict[str, float], float, frozenset[str]]:
 
 
 def warm_up() -> None:
-    """Load jieba's dictionary and IDF table now (in a parent process, before workers fork)."""
-    _tokenizer().initialize()
+    """Load the dictionary and IDF table now (in a parent process, before workers fork)."""
+    _tokenizer().cut("重庆")
     _idf()
 
 
 def tokenize(text: str) -> list[str]:
-    return _tokenizer().lcut(text)
+    return _tokenizer().cut(text)
 
 
 def content_words(tokens: list[str]) -> set[str]:

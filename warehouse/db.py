@@ -15,6 +15,7 @@ from typing import Iterator
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from transforms.lexicons import load_districts
 
@@ -82,30 +83,39 @@ def quarantined_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("SELECT DISTINCT sha256 FROM quarantine").fetchall()}
 
 
-def load_page(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], raw: bytes) -> None:
-    """Replace one page's rows in one transaction: its issue_id's rows, and an older version's under the same name."""
-    issue = tables["issues"].row(0, named=True)
-    issue_id, source_name = issue["issue_id"], issue["source_name"]
+def load_pages(con: duckdb.DuckDBPyConnection, pages: list[tuple[dict[str, pl.DataFrame], bytes]]) -> None:
+    """Load whole pages in one transaction: each page's issue_id rows, and an older version's under the same
+    name, are replaced. Nothing of a page is ever visible without the rest of it."""
+    if not pages:
+        return
     now = datetime.now()
-    issues_df = tables["issues"].with_columns(pl.lit(now).cast(pl.Datetime("us")).alias("loaded_at"))
+    issues = pl.concat([tables["issues"] for tables, _ in pages]).with_columns(
+        pl.lit(now).cast(pl.Datetime("us")).alias("loaded_at"))
+    raw_pages = pa.table({"issue_id": issues["issue_id"].to_list(), "source_name": issues["source_name"].to_list(),
+                          "sha256": issues["sha256"].to_list(), "raw": [raw for _, raw in pages],
+                          "stored_at": pa.array([now] * len(pages), pa.timestamp("us"))})
     con.execute("BEGIN TRANSACTION")
     try:
         old_ids = [r[0] for r in con.execute(
-            "SELECT issue_id FROM issues WHERE issue_id = ? OR source_name = ?", [issue_id, source_name]).fetchall()]
-        for table in FACT_TABLES + ("pages",):
-            con.execute(f"DELETE FROM {table} WHERE issue_id IN (SELECT unnest(?::VARCHAR[]))", [old_ids + [issue_id]])
+            "SELECT issue_id FROM issues WHERE issue_id IN (SELECT unnest(?::VARCHAR[])) "
+            "OR source_name IN (SELECT unnest(?::VARCHAR[]))",
+            [issues["issue_id"].to_list(), issues["source_name"].to_list()]).fetchall()]
+        for table in FACT_TABLES + ("pages",) if old_ids else ():   # new pages have nothing to replace
+            con.execute(f"DELETE FROM {table} WHERE issue_id IN (SELECT unnest(?::VARCHAR[]))", [old_ids])
         for table in FACT_TABLES:
-            frame = issues_df if table == "issues" else tables[table]
-            if frame.height:
-                con.register("incoming", frame.to_arrow())
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-                con.unregister("incoming")
-        con.execute("INSERT INTO pages VALUES (?, ?, ?, ?, ?)", [issue_id, source_name, issue["sha256"], raw, now])
-        con.execute("DELETE FROM quarantine WHERE sha256 = ?", [issue["sha256"]])
+            incoming = (issues if table == "issues" else pl.concat([t[table] for t, _ in pages])).to_arrow()  # noqa: F841
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+        con.execute("INSERT INTO pages BY NAME SELECT * FROM raw_pages")
+        con.execute("DELETE FROM quarantine WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))", [issues["sha256"].to_list()])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def load_page(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame], raw: bytes) -> None:
+    """One page, one transaction."""
+    load_pages(con, [(tables, raw)])
 
 
 def record_quarantine(con: duckdb.DuckDBPyConnection, source_name: str, sha256: str, stage: str, reason: str) -> None:

@@ -1,0 +1,38 @@
+"""rjieba tokenizes; jieba is the reference: same tokens, and keywords equal to jieba's own extract_tags."""
+import jieba.analyse
+import pytest
+
+from cppcc.generate import generate_page
+from transforms.text import page_lines
+from transforms.tokens import keywords, reference_tokenizer, tokenize
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line for line in page_lines(text) if line.strip()]
+
+
+def _texts(shared) -> list[str]:
+    pages = [generate_page(seed).text for seed in range(30)]
+    pages += [p.read_text(encoding="utf-8") for p in sorted((shared / "samples" / "inbox").glob("*.txt"))]
+    return [para for page in pages for para in _paragraphs(page)]
+
+
+def test_tokens_are_identical_to_jieba(shared):
+    reference = reference_tokenizer()
+    texts = _texts(shared)
+    assert len(texts) > 500
+    differing = [t for t in texts if tokenize(t) != reference.lcut(t)]
+    assert differing == []
+
+
+def test_district_names_are_single_tokens():
+    assert "铜梁区" in tokenize("重庆市铜梁区政协委员")
+    assert "铜梁区" in reference_tokenizer().lcut("重庆市铜梁区政协委员")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_keywords_match_jiebas_extract_tags(seed):
+    body = "".join(_paragraphs(generate_page(seed).text))
+    reference_tokenizer()   # jieba.analyse cuts with jieba.dt: give it the same added words
+    expected = jieba.analyse.extract_tags(body, topK=8)
+    assert set(keywords(tokenize(body))) == set(expected)
