@@ -32,7 +32,7 @@ from .lock import run_lock
 from .parse_worker import ParsedPage, parse_file
 
 ARTIFACT_KEY = "nightly-ingest-summary"
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
+_MALLOC_TRIM = getattr(ctypes.CDLL(ctypes.util.find_library("c") or None), "malloc_trim", None)   # glibc only
 
 
 @dataclass
@@ -148,8 +148,8 @@ def _release_memory() -> None:
     """Hand a finished batch's memory back to the OS: without this, glibc keeps the freed heap of every
     batch (pandas frames for validation, unpickled pages) and a 10,000-page run grows by ~60 MB per 1,000 pages."""
     gc.collect()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def _batches(items: list, size: int) -> list[list]:

@@ -1,9 +1,9 @@
-"""Connections, schema, and the per-page load.
+"""Connections, schema, and the page loads (whole pages per transaction: one by default).
 
 Concurrency: DuckDB allows one writer per file, and while a process holds the file no other process
 can open it, even read-only. Writers therefore keep connections short (one per batch of pages, one
-transaction per page) and every opener retries with backoff while the file is busy; two runs are
-kept apart by a lock file (flows/lock.py)."""
+transaction per page unless a backfill asks for more) and every opener retries with backoff while the
+file is busy; two runs are kept apart by a lock file (flows/lock.py)."""
 from __future__ import annotations
 
 import time
