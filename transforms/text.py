@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .errors import PageParseError
 
@@ -40,7 +41,12 @@ def normalize_text(text: str) -> str:
     text = "…".join(unicodedata.normalize("NFKC", part) for part in text.split("…"))
     # NFKC turns full-width punctuation into ASCII; the page's punctuation is kept in its Chinese form.
     text = text.translate(_ASCII_TO_CJK_PUNCT)
-    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
+    return "\n".join(line if line.isprintable() else _drop_controls(line) for line in text.split("\n"))
+
+
+def _drop_controls(line: str) -> str:
+    """The slow path, for the rare line that is not printable: drop control and format characters."""
+    return "".join(ch for ch in line if unicodedata.category(ch)[0] != "C")
 
 
 # Chinese punctuation that NFKC folds to ASCII; put back so rules see one form.
@@ -70,6 +76,7 @@ def is_letter_spaced(line: str) -> bool:
     return len(parts) >= 4 and sum(len(p) <= 2 and not p.isascii() for p in parts) >= 0.75 * len(parts)
 
 
+@lru_cache(maxsize=8192)
 def line_width(line: str) -> float:
     """Printed width in CJK character cells: CJK and full-width characters 1, Latin letters and digits 0.5."""
     width = 0.0
