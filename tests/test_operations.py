@@ -46,9 +46,9 @@ def output_of(proc: subprocess.Popen, timeout: float = 300) -> str:
     return proc.log.read()
 
 
-def api(api_url: str, path: str, body: dict | None = None):
-    response = httpx.post(f"{api_url}{path}", json=body or {}) if body is not None or path.endswith("/filter") \
-        else httpx.get(f"{api_url}{path}")
+def api(api_url: str, path: str, body: dict):
+    """POST to one of the Prefect REST API's `/filter` endpoints."""
+    response = httpx.post(f"{api_url}{path}", json=body)
     response.raise_for_status()
     return response.json()
 

@@ -91,9 +91,11 @@ def load_pages(con: duckdb.DuckDBPyConnection, pages: list[tuple[dict[str, pl.Da
     now = datetime.now()
     issues = pl.concat([tables["issues"] for tables, _ in pages]).with_columns(
         pl.lit(now).cast(pl.Datetime("us")).alias("loaded_at"))
-    raw_pages = pa.table({"issue_id": issues["issue_id"].to_list(), "source_name": issues["source_name"].to_list(),
-                          "sha256": issues["sha256"].to_list(), "raw": [raw for _, raw in pages],
-                          "stored_at": pa.array([now] * len(pages), pa.timestamp("us"))})
+    # DuckDB reads the local Arrow tables `raw_pages` and `incoming` by their names (replacement scans).
+    raw_pages = pa.table({  # noqa: F841
+        "issue_id": issues["issue_id"].to_list(), "source_name": issues["source_name"].to_list(),
+        "sha256": issues["sha256"].to_list(), "raw": [raw for _, raw in pages],
+        "stored_at": pa.array([now] * len(pages), pa.timestamp("us"))})
     con.execute("BEGIN TRANSACTION")
     try:
         old_ids = [r[0] for r in con.execute(
