@@ -90,10 +90,7 @@ def corpus(tmp_path_factory) -> Path:
 def clean_run(corpus, prefect_api, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("clean")
     inbox = root / "inbox"
-    inbox.mkdir()
-    for page in corpus.iterdir():
-        (inbox / page.name).write_bytes(page.read_bytes())
-    (inbox / "broken.txt").write_bytes(bytes(range(256)))
+    copy_corpus(corpus, inbox)
     started = time.monotonic()
     result = cppcc(prefect_api, "run", "--inbox", str(inbox), "--warehouse", str(root / "w.duckdb"),
                    CPPCC_QUARANTINE=str(root / "quarantine"))
@@ -103,6 +100,7 @@ def clean_run(corpus, prefect_api, tmp_path_factory) -> dict:
 
 
 def copy_corpus(corpus: Path, inbox: Path) -> None:
+    """The generated corpus plus one undecodable file."""
     inbox.mkdir(parents=True)
     for page in corpus.iterdir():
         (inbox / page.name).write_bytes(page.read_bytes())
