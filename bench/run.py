@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -91,8 +92,6 @@ def watched(cmd: list[str], env: dict) -> tuple[float, dict, str]:
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     parent, peak, chunks = psutil.Process(proc.pid), {"rss": 0, "pss": 0}, []
-    import threading
-
     reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()))
     reader.start()
     while proc.poll() is None:
