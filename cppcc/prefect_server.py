@@ -1,6 +1,7 @@
 """Start and stop a real Prefect server for tests and `make ui-check` (the long-lived one is `cppcc server`)."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -37,6 +38,16 @@ def wait_healthy(api_url: str, timeout: float = 60.0, proc: subprocess.Popen | N
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"prefect server at {api_url} not healthy after {timeout:.0f} s")
+
+
+def latest_flow_run(api_url: str, flow_name: str = "nightly-ingest") -> dict:
+    """The newest run of a flow, from the server's REST API."""
+    body = json.dumps({"flows": {"name": {"any_": [flow_name]}}, "sort": "EXPECTED_START_TIME_DESC",
+                       "limit": 1}).encode()
+    request = urllib.request.Request(f"{api_url}/flow_runs/filter", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)[0]
 
 
 @contextmanager

@@ -2,30 +2,19 @@
 in headless Chromium; fails unless the run's name is on the rendered page. The PNG goes to data/."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
 from .generate import write_pages
-from .prefect_server import running_server
+from .prefect_server import latest_flow_run, running_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
                   "--window-size=1440,900", "--virtual-time-budget=20000"]
-
-
-def latest_flow_run_name(api_url: str) -> str:
-    body = json.dumps({"flows": {"name": {"any_": ["nightly-ingest"]}}, "sort": "START_TIME_DESC",
-                       "limit": 1}).encode()
-    request = urllib.request.Request(f"{api_url}/flow_runs/filter", data=body,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)[0]["name"]
 
 
 def chromium(url: str, profile: Path, *args: str) -> str:
@@ -48,7 +37,7 @@ def ui_check(data_dir: Path) -> Path:
                "CPPCC_QUARANTINE": str(Path(scratch) / "quarantine")}
         subprocess.run([sys.executable, "-m", "cppcc.cli", "run", "--inbox", str(inbox), "--warehouse",
                         str(Path(scratch) / "w.duckdb")], env=env, check=True, capture_output=True)
-        run_name = latest_flow_run_name(api_url)
+        run_name = latest_flow_run(api_url)["name"]
         page = api_url.removesuffix("/api") + "/runs"
         profile = Path(scratch) / "chromium"
         screenshot = (data_dir / "ui-check-flow-runs.png").resolve()

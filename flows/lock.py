@@ -25,12 +25,11 @@ def run_lock(warehouse: Path, wait_seconds: float = 0.0, on_wait=None):
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                holder = path.read_text().strip() or "?"
                 if time.monotonic() >= deadline:
-                    raise RunLocked(f"another run (pid {holder}) holds {path}; nothing done: "
+                    raise RunLocked(f"another run (pid {_holder(path)}) holds {path}; nothing done: "
                                     f"try again later or pass a longer --wait") from None
                 if on_wait:
-                    on_wait(holder)
+                    on_wait(_holder(path))
                     on_wait = None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
@@ -38,3 +37,8 @@ def run_lock(warehouse: Path, wait_seconds: float = 0.0, on_wait=None):
         yield
     finally:
         os.close(fd)
+
+
+def _holder(path: Path) -> str:
+    """The PID the lock's holder wrote into the lock file."""
+    return path.read_text().strip() or "?"

@@ -30,7 +30,6 @@ class ParsedPage:
         return self.tables is not None and self.stage is None
 
 
-
 def parse_file(file: InboxFile, max_bytes: int) -> ParsedPage:
     """Read, decode and parse one file; never raises for bad input (module level: runs in worker processes)."""
     page = ParsedPage(file)

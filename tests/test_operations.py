@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from cppcc.generate import write_pages
+from cppcc.prefect_server import latest_flow_run
 
 BIN = Path(sys.executable).parent
 CRASH_TRIALS = 20
@@ -105,12 +106,6 @@ def copy_corpus(corpus: Path, inbox: Path) -> None:
     for page in corpus.iterdir():
         (inbox / page.name).write_bytes(page.read_bytes())
     (inbox / "broken.txt").write_bytes(bytes(range(256)))
-
-
-def latest_flow_run(api_url: str) -> dict:
-    runs = api(api_url, "/flow_runs/filter", {"flows": {"name": {"any_": ["nightly-ingest"]}},
-                                             "sort": "EXPECTED_START_TIME_DESC", "limit": 1})
-    return runs[0]
 
 
 def test_the_flow_run_its_task_runs_and_artifact_are_on_the_server(clean_run, prefect_api):
