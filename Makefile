@@ -17,7 +17,9 @@ $(BIN)/cppcc: pyproject.toml
 setup: $(BIN)/cppcc
 
 run: setup
+	$(BIN)/cppcc prefect-server start
 	$(BIN)/cppcc run --demo-if-empty --summary
+	@echo "The run is in the Prefect UI above; stop the server with: $(BIN)/cppcc prefect-server stop"
 
 test: setup
 	$(BIN)/pytest

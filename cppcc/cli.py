@@ -1,4 +1,7 @@
-"""`cppcc`: a thin command line over flows/, warehouse/ and the generator. Each command is glue."""
+"""`cppcc`: a thin command line over flows/, warehouse/ and the generator. Each command is glue.
+
+Expected failures (bad settings, a missing inbox or warehouse, refused SQL, an unreachable Prefect server,
+a failed run) end with one line on stderr and exit 1; bad usage exits 2. Never a traceback for those."""
 from __future__ import annotations
 
 import csv
@@ -11,28 +14,55 @@ from pathlib import Path
 
 import click
 
-from .settings import Settings, load_settings
+from flows.lock import RunLocked
+from flows.sources import InboxError
+from transforms import PARSER_VERSION
+from warehouse.errors import WarehouseError, first_line
+
+from .prefect_server import PrefectUnavailable
+from .settings import Settings, SettingsError, load_settings
 
 EXAMPLE_QUERIES = [
     ("Articles per district", "SELECT district_name, count(*) AS articles FROM articles GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
     ("Largest reported quantities", "SELECT surface, unit, subject FROM metrics ORDER BY value DESC LIMIT 5"),
     ("Proposals named on the pages", "SELECT title, kind, proposer FROM proposals LIMIT 5"),
 ]
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+class Cli(click.Group):
+    """Turns the project's named errors into one line and exit 1."""
+    EXPECTED = (SettingsError, WarehouseError, InboxError, RunLocked, PrefectUnavailable, LookupError)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except self.EXPECTED as exc:
+            raise click.ClickException(first_line(exc)) from None
+        except BrokenPipeError:         # `cppcc query … | head`
+            sys.exit(0)
+        except OSError as exc:          # a folder that cannot be written, a file that cannot be read
+            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+
+def _version() -> str:
+    import duckdb
+    from importlib.metadata import version
+
+    return f"cppcc-warehouse {version('cppcc-warehouse')} (parser {PARSER_VERSION}, duckdb {duckdb.__version__})"
 
 
 def warehouse_option(f):
-    return click.option("--warehouse", type=click.Path(path_type=Path), default=None,
-                        help="DuckDB file (default: $CPPCC_WAREHOUSE or data/warehouse.duckdb).")(f)
+    return click.option("--warehouse", default=None, metavar="CATALOG",
+                        help="The warehouse's catalog file (default: $CPPCC_WAREHOUSE or data/warehouse.ducklake).")(f)
 
 
-def _settings(inbox=None, warehouse=None) -> Settings:
-    return load_settings().with_paths(inbox, warehouse)
+def _settings(**overrides) -> Settings:
+    return load_settings(**overrides)
 
 
 def _json_default(v):
-    if isinstance(v, (date, datetime)):
-        return v.isoformat()
-    return str(v)
+    return v.isoformat() if isinstance(v, (date, datetime)) else str(v)
 
 
 def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
@@ -60,119 +90,166 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _cells(text))
 
 
-@click.group()
+def _print_version(ctx, param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(_version())
+        ctx.exit()
+
+
+@click.group(cls=Cli, context_settings=CONTEXT)
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version (and the parser's and DuckDB's) and exit.")
 def main():
-    """cppcc-warehouse: Chongqing CPPCC district pages -> DuckDB."""
+    """cppcc-warehouse: Chongqing CPPCC district pages -> a DuckLake warehouse."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("TQDM_DISABLE", "1")   # GX's progress bars would fill the run's log
+    os.environ.setdefault("TQDM_DISABLE", "1")
 
 
-@main.command()
-@click.option("--inbox", type=click.Path(path_type=Path), default=None, help="Folder of page files (default: $CPPCC_INBOX or data/inbox).")
+def _use_prefect(settings: Settings) -> str | None:
+    """Report to PREFECT_API_URL, else to the local server if it runs; check it answers."""
+    from .prefect_server import healthy, resolve_api_url
+
+    api_url = resolve_api_url(settings.prefect_home)
+    if api_url:
+        if not healthy(api_url, timeout=5):
+            raise PrefectUnavailable(f"no Prefect server answers at {api_url}: start it with "
+                                     f"`cppcc prefect-server start`, or unset PREFECT_API_URL to run without one")
+        os.environ["PREFECT_API_URL"] = api_url
+    return api_url
+
+
+def _flow(settings: Settings, **options) -> dict:
+    """Run the flow; its failure becomes one line (the reason it records in `runs` and on the Prefect run)."""
+    import httpx
+
+    from flows.ingest import RunFailed as FlowFailed
+    from flows.runs import run_flow
+
+    _use_prefect(settings)
+    try:
+        return run_flow(settings, **options)
+    except FlowFailed as exc:
+        message = str(exc)
+        raise click.ClickException(message if message.startswith("skipped") else f"run {message}") from None
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"lost the Prefect server: {first_line(exc)}") from None
+
+
+def _report(result: dict) -> None:
+    click.echo(f"{result['status'].lower()}: " + _counts(result))
+    click.echo("rows added by this run: " + ", ".join(f"{t} {n}" for t, n in result["rows_added"].items()))
+    click.echo("warehouse totals: " + ", ".join(f"{t} {n}" for t, n in result["totals"].items()))
+    click.echo("seconds: " + ", ".join(f"{stage} {s:.2f}" for stage, s in result["seconds"].items()))
+
+
+def _counts(r: dict) -> str:
+    return (f"files seen {r['files_seen']}: loaded {r['loaded']}, quarantined {r['quarantined']}, "
+            f"unchanged {r['unchanged']}, renamed {r['renamed']}, duplicates {r['duplicates']}, "
+            f"quarantined before {r['known_bad']}, not ready {r['not_ready']}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--inbox", default=None, help="Folder of page files (default: $CPPCC_INBOX or data/inbox).")
 @warehouse_option
-@click.option("--force", is_flag=True, help="Run the flow even when nothing is new, and re-load every file.")
+@click.option("--force", is_flag=True, help="Run even when nothing is new, and re-load every file.")
 @click.option("--demo-if-empty", is_flag=True, help="Fill an empty inbox with generated demo pages first.")
-@click.option("--summary", is_flag=True, help="End with rows per table and example queries.")
-@click.option("--wait", "wait_seconds", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for another run that holds the warehouse before giving up.")
+@click.option("--summary", is_flag=True, help="End with three example queries.")
+@click.option("--wait", "wait_seconds", type=float, default=None,
+              help="Seconds to wait for another run that holds the warehouse (default: $CPPCC_LOCK_WAIT_SECONDS, 60).")
 @click.option("--runner", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="local: parsing processes on this machine; dask: parse tasks on a Dask cluster.")
+              help="local: parsing processes on this machine; dask: batch tasks on a Dask cluster.")
 @click.option("--address", default=None, help="Dask scheduler for --runner dask, e.g. tcp://10.0.0.5:8786 "
               "(default: a two-worker LocalCluster).")
 def run(inbox, warehouse, force, demo_if_empty, summary, wait_seconds, runner, address):
     """Run the nightly-ingest flow once over the inbox.
 
-    Example: cppcc run --inbox data/inbox --warehouse data/warehouse.duckdb"""
-    from flows.inbox import plan_run
-    from flows.lock import RunLocked
+    Example: cppcc run --inbox data/inbox --warehouse data/warehouse.ducklake"""
+    if address and runner != "dask":
+        raise click.UsageError("--address needs --runner dask")
+    from flows.runs import migrate_if_needed, preview
 
-    settings = _settings(inbox, warehouse)
-    if demo_if_empty and not any(settings.inbox.glob("*")):
-        from .generate import write_pages
-
-        paths = write_pages(settings.inbox, pages=20, seed=1)
-        click.echo(f"inbox was empty: wrote {len(paths)} demo pages to {settings.inbox}")
-    plan = plan_run(settings.inbox, settings.warehouse, settings.settle_seconds, force)
-    if not plan.new and not plan.duplicates and not force:
-        click.echo(f"nothing new in {settings.inbox}: {plan.files_seen} files seen, "
-                   f"{len(plan.unchanged)} already loaded, {len(plan.known_bad)} quarantined before, "
-                   f"{len(plan.not_ready)} still being written; no flow run started")
-        if summary and settings.warehouse.exists():
-            _print_summary(settings.warehouse)
-        return
-    from flows.ingest import nightly_ingest, on_dask
-
-    ingest, workers, parse_ahead = nightly_ingest, settings.workers, 1
-    if runner == "dask":   # each Dask task parses in its worker; keep several batches in flight
-        ingest, workers, parse_ahead = on_dask(address), 1, 4
-    try:
-        result = ingest(inbox=str(settings.inbox), warehouse=str(settings.warehouse),
-                        quarantine_dir=str(settings.quarantine_dir), force=force,
-                        batch_size=settings.batch_size, workers=workers, parse_ahead=parse_ahead,
-                        settle_seconds=settings.settle_seconds, max_file_bytes=settings.max_file_bytes,
-                        lock_wait_seconds=wait_seconds, pages_per_transaction=settings.pages_per_transaction)
-    except RunLocked as exc:
-        raise click.ClickException(f"skipped: {exc}")
-    click.echo(f"files seen {result['files_seen']}, loaded {result['loaded']}, skipped {result['skipped']}, "
-               f"duplicates {result['duplicates']}, quarantined {result['quarantined']}, "
-               f"not ready {result['not_ready']}")
-    click.echo("rows: " + ", ".join(f"{t} {n}" for t, n in result["rows"].items()))
-    click.echo("seconds: " + ", ".join(f"{stage} {s:.2f}" for stage, s in result["seconds"].items()))
+    settings = _settings(inbox=inbox, warehouse=warehouse, lock_wait_seconds=wait_seconds)
+    if demo_if_empty:
+        _fill_demo_inbox(Path(settings.inbox))
+    if message := migrate_if_needed(settings):
+        click.echo(message)
+    plan = preview(settings, force)
+    if not plan.has_work and not force:
+        click.echo(f"nothing new in {settings.inbox}: {plan.counts()}; no flow run started")
+    else:
+        _report(_flow(settings, force=force, runner=runner, address=address))
     if summary:
-        _print_summary(settings.warehouse)
+        _print_examples(settings)
 
 
-def _print_summary(warehouse: Path) -> None:
-    from warehouse.db import query
+def _fill_demo_inbox(inbox: Path) -> None:
+    if inbox.exists() and any(p for p in inbox.rglob("*") if p.is_file()):
+        return
+    from .generate import write_pages
+
+    paths = write_pages(inbox, pages=20, seed=1)
+    click.echo(f"inbox was empty: wrote {len(paths)} demo pages to {inbox}")
+
+
+def _print_examples(settings: Settings) -> None:
+    from warehouse.lake import query
 
     for title, sql in EXAMPLE_QUERIES:
         click.echo(f"\n-- {title}\n$ cppcc query \"{sql}\"")
-        print_rows(*query(warehouse, sql), "table")
+        print_rows(*query(settings, sql), "table")
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @warehouse_option
 @click.option("--all", "everything", is_flag=True, help="Re-process pages already at the current parser version too.")
 def reprocess(warehouse, everything):
-    """Re-parse the stored raw pages with the current parser version and reload them.
+    """Re-parse the stored raw pages with the current parser and reload them (no inbox needed).
 
-    Example: cppcc reprocess"""
-    from flows.ingest import reprocess_stored
-    from transforms import PARSER_VERSION
+    Example: cppcc reprocess --all"""
+    from warehouse.lake import require_warehouse
 
     settings = _settings(warehouse=warehouse)
-    count, result = reprocess_stored(str(settings.warehouse), str(settings.quarantine_dir), everything,
-                                     settings.batch_size, settings.workers,
-                                     scratch_dir=settings.data_dir if settings.data_dir.exists() else None)
-    if result is None:
+    require_warehouse(settings)
+    result = _flow(settings, source="stored", everything=everything)
+    if not result["loaded"] and not result["quarantined"]:
         click.echo(f"every stored page is at parser version {PARSER_VERSION}; nothing to re-process")
-        return
-    click.echo(f"re-processed {count} pages with parser {PARSER_VERSION}: loaded {result['loaded']}, "
-               f"quarantined {result['quarantined']}")
+    else:
+        click.echo(f"re-processed {result['loaded'] + result['quarantined']} pages with parser {PARSER_VERSION}: "
+                   f"loaded {result['loaded']}, quarantined {result['quarantined']}")
 
 
-@main.command("query")
+@main.command("query", context_settings=CONTEXT)
 @click.argument("sql")
 @warehouse_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="Output format; csv and json are the way to export.")
 def query_cmd(sql, warehouse, fmt):
-    """Run SQL against the warehouse, read-only.
+    """Run one read-only SQL statement against the warehouse (sandboxed: no file access, no settings).
 
     Example: cppcc query "select count(*) from articles" --format csv"""
-    from warehouse.db import query
-    from warehouse.errors import WarehouseError
+    from warehouse.lake import query
 
-    try:
-        print_rows(*query(_settings(warehouse=warehouse).warehouse, sql), fmt)
-    except WarehouseError as exc:
-        raise click.ClickException(str(exc))
+    print_rows(*query(_settings(warehouse=warehouse), sql), fmt)
 
 
-@main.command()
-@click.option("--pages", type=int, required=True, help="How many pages to write.")
-@click.option("--seed", type=int, default=0, help="Same seed, same pages.")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
+@main.command("sql", context_settings=CONTEXT)
+@warehouse_option
+@click.argument("cli_args", nargs=-1, type=click.UNPROCESSED)
+def sql_cmd(warehouse, cli_args):
+    """Open the DuckDB CLI on a private read-only snapshot of the warehouse (extra arguments go to the CLI).
+
+    Example: cppcc sql -c "SELECT count(*) FROM metrics"  """
+    from .sql_shell import run_shell
+
+    sys.exit(run_shell(_settings(warehouse=warehouse), list(cli_args)))
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--pages", type=click.IntRange(min=1), required=True, help="How many pages to write (at least 1).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same pages.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write into (created if missing).")
 def generate(pages, seed, out):
     """Write synthetic pages in the printed layout.
 
@@ -183,67 +260,173 @@ def generate(pages, seed, out):
     click.echo(f"wrote {len(paths)} pages to {out}")
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @warehouse_option
-def status(warehouse):
-    """Recent runs, rows per table and quarantined files.
+@click.option("--runs", "run_count", type=click.IntRange(min=1), default=5, show_default=True, help="Recent runs to show.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Quarantined files to list.")
+def status(warehouse, run_count, limit):
+    """Recent runs (failed ones with their reason), rows per table and quarantined files.
 
     Example: cppcc status"""
-    from warehouse.db import status as wh_status
-    from warehouse.errors import WarehouseError
+    from warehouse.lake import status as wh_status
 
-    try:
-        info = wh_status(_settings(warehouse=warehouse).warehouse)
-    except WarehouseError as exc:
-        raise click.ClickException(str(exc))
+    info = wh_status(_settings(warehouse=warehouse), run_count, limit)
     click.echo("rows: " + ", ".join(f"{t} {n}" for t, n in info["counts"].items()))
     click.echo("recent runs:")
     for r in info["runs"]:
-        click.echo(f"  {r['started_at']:%Y-%m-%d %H:%M:%S} {r['run_id']} {r['status']}: seen {r['files_seen']}, "
-                   f"loaded {r['loaded']}, skipped {r['skipped']}, duplicates {r['duplicates']}, quarantined {r['quarantined']}")
-    click.echo(f"quarantined files: {len(info['quarantine'])}")
+        line = (f"  {r['started_at']:%Y-%m-%d %H:%M:%S} {r['run_id']} {r['status']}: seen {r['files_seen']}, "
+                f"loaded {r['loaded']}, quarantined {r['quarantined']}")
+        click.echo(line + (f" — {r['reason']}" if r["reason"] else ""))
+    shown, total = len(info["quarantine"]), info["quarantine_total"]
+    click.echo(f"quarantined files: {total}" if shown == total else f"quarantined files: {shown} of {total} (newest first)")
     for q in info["quarantine"]:
         click.echo(f"  {q['source_name']} [{q['stage']}] {q['reason']}")
 
 
-@main.command()
-@click.option("--inbox", type=click.Path(path_type=Path), default=None)
+@main.command(context_settings=CONTEXT)
 @warehouse_option
-@click.option("--cron", default="0 2 * * *", show_default=True)
-@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Snapshots to show.")
+def history(warehouse, limit):
+    """The warehouse's snapshots, newest first: time, run, pages and rows each commit changed.
+
+    Example: cppcc history --limit 5"""
+    from warehouse.lake import history as wh_history
+
+    for s in wh_history(_settings(warehouse=warehouse), limit):
+        rows = ", ".join(f"{t} {n:+d}" for t, n in (s["rows"] or {}).items())
+        pages = f"{s['pages']} pages" if s["pages"] is not None else ""
+        click.echo(f"{s['snapshot']:>6}  {s['time']:%Y-%m-%d %H:%M:%S}  {s['kind']:<11} {s['run_id'] or '':<12}  "
+                   f"{pages}{'; ' if pages and rows else ''}{rows}".rstrip())
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("name")
+@warehouse_option
+def retry(name, warehouse):
+    """Re-try one quarantined file after fixing it (NAME as `cppcc status` lists it).
+
+    Example: cppcc retry 2025/05/27_p4.txt"""
+    from flows.runs import retry as retry_file
+
+    _use_prefect(settings := _settings(warehouse=warehouse))
+    _report(retry_file(settings, name))
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("name")
+@warehouse_option
+def forget(name, warehouse):
+    """Remove one page's rows and stored raw page; later runs skip the file until `cppcc retry`.
+
+    Example: cppcc forget 2025/05/27_p4.txt"""
+    from flows.runs import forget as forget_page
+
+    removed = forget_page(_settings(warehouse=warehouse), name)
+    click.echo(f"forgot {name}: " + ", ".join(f"{t} {n}" for t, n in removed.items()) + " rows removed")
+
+
+@main.command(context_settings=CONTEXT)
+@warehouse_option
+@click.option("--from", "source", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="The old DuckDB-file warehouse (default: the one the configuration points at).")
+def migrate(warehouse, source):
+    """Move a warehouse of the earlier kind (one DuckDB file) into the DuckLake warehouse, once.
+
+    Example: cppcc migrate --from data/warehouse.duckdb"""
+    from flows.runs import migrate_if_needed
+    from warehouse.migrate import migrate as migrate_file
+
+    settings = _settings(warehouse=warehouse)
+    if source is not None:
+        counts = migrate_file(settings, source)
+        click.echo(f"migrated {source}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    else:
+        click.echo(migrate_if_needed(settings) or "nothing to migrate: no DuckDB-file warehouse is configured")
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--inbox", default=None, help="Folder of page files (default: $CPPCC_INBOX or data/inbox).")
+@warehouse_option
+@click.option("--cron", default="0 2 * * *", show_default=True, help="When to run, as a cron expression.")
+@click.option("--timezone", default="Asia/Shanghai", show_default=True, help="Time zone of the cron expression.")
 def serve(inbox, warehouse, cron, timezone):
-    """Register the `nightly-ingest` deployment on a cron schedule and serve it (needs PREFECT_API_URL).
+    """Register the `nightly-ingest` deployment on a schedule and serve it (needs a Prefect server).
+
+    Scheduled runs get every setting of this process (environment and cppcc.toml). SIGTERM pauses the
+    deployment and stops within seconds.
 
     Example: cppcc serve --cron "0 2 * * *" --timezone Asia/Shanghai"""
-    from prefect.schedules import Cron
+    from .serving import schedule, serve_deployment
 
-    from flows.ingest import nightly_ingest
+    settings = _settings(inbox=inbox, warehouse=warehouse)
+    try:
+        when = schedule(cron, timezone)
+    except ValueError as exc:
+        raise click.BadParameter(first_line(exc), param_hint="--cron/--timezone") from None
+    api_url = _use_prefect(settings)
+    if api_url is None:
+        from .prefect_server import require_server
 
-    settings = _settings(inbox, warehouse)
-    nightly_ingest.serve(
-        name="nightly-ingest", schedule=Cron(cron, timezone=timezone),
-        parameters={"inbox": str(settings.inbox.resolve()), "warehouse": str(settings.warehouse.resolve()),
-                    "quarantine_dir": str(settings.quarantine_dir.resolve())},
-    )
+        require_server(None)
+    serve_deployment(settings, when, api_url)
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=4200, show_default=True)
-def server(host, port):
-    """Start the Prefect server and UI with PREFECT_HOME under the data folder.
+@main.group("prefect-server", cls=Cli, context_settings=CONTEXT)
+def prefect_server():
+    """The local Prefect server and UI (history under $CPPCC_DATA/prefect)."""
 
-    Example: cppcc server --port 4200"""
-    settings = load_settings()
-    home = (settings.data_dir / "prefect").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    from .prefect_server import server_env
 
-    api_url = f"http://{host}:{port}/api"
-    click.echo(f"Prefect UI at http://{host}:{port} (PREFECT_HOME={home}); "
-               f"in another shell: export PREFECT_API_URL={api_url}")
-    os.execvpe(sys.executable, [sys.executable, "-m", "prefect", "server", "start", "--host", host,
-                                "--port", str(port)], server_env(home, api_url))
+@prefect_server.command("start", context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=4200, show_default=True, help="Port of the UI and API.")
+@click.option("--foreground", is_flag=True, help="Run in this terminal (for a service manager) instead of the background.")
+def prefect_server_start(host, port, foreground):
+    """Start the Prefect server; `cppcc run` reports to it from then on.
+
+    Example: cppcc prefect-server start"""
+    from .prefect_server import server_env, start_local
+
+    settings = _settings()
+    home = settings.prefect_home.resolve()
+    if foreground:
+        api_url = f"http://{host}:{port}/api"
+        click.echo(f"Prefect UI at http://{host}:{port} (PREFECT_HOME={home})")
+        home.mkdir(parents=True, exist_ok=True)
+        os.execvpe(sys.executable, [sys.executable, "-m", "prefect", "server", "start", "--host", host,
+                                    "--port", str(port)], server_env(home, api_url))
+    state, started = start_local(home, host, port)
+    ui = state["api_url"].removesuffix("/api")
+    click.echo(f"Prefect UI at {ui} ({'started' if started else 'already running'}, pid {state['pid']}); "
+               f"stop it with `cppcc prefect-server stop`")
+
+
+@prefect_server.command("stop", context_settings=CONTEXT)
+def prefect_server_stop():
+    """Stop the local Prefect server started with `cppcc prefect-server start`."""
+    from .prefect_server import stop_local
+
+    state = stop_local(_settings().prefect_home.resolve())
+    click.echo(f"stopped the Prefect server (pid {state['pid']})" if state else "no local Prefect server is running")
+
+
+@prefect_server.command("status", context_settings=CONTEXT)
+def prefect_server_status():
+    """Say whether the local Prefect server runs, and where."""
+    from .prefect_server import local_server
+
+    state = local_server(_settings().prefect_home.resolve())
+    click.echo(f"running at {state['api_url'].removesuffix('/api')} (pid {state['pid']})" if state
+               else "not running: start it with `cppcc prefect-server start`")
+
+
+@main.command("server", hidden=True, context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", help="Address to listen on.")
+@click.option("--port", type=int, default=4200, help="Port of the UI and API.")
+@click.pass_context
+def server_alias(ctx, host, port):
+    """Old name of `cppcc prefect-server start --foreground` (renamed: too close to `serve`)."""
+    click.echo("`cppcc server` is now `cppcc prefect-server start` (this runs it in the foreground)", err=True)
+    ctx.invoke(prefect_server_start, host=host, port=port, foreground=True)
 
 
 if __name__ == "__main__":

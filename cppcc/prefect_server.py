@@ -1,4 +1,8 @@
-"""Start and stop a real Prefect server for tests and `make ui-check` (the long-lived one is `cppcc server`)."""
+"""The Prefect server: the long-lived local one (`cppcc prefect-server start|stop|status`, which `make run`
+starts in the background, history under the data folder) and throwaway ones for tests and `make ui-check`.
+
+`cppcc run` reports to PREFECT_API_URL when it is set, else to the local server when one is running;
+without either, Prefect starts an ephemeral server for the run (and its history is lost)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+DEFAULT_PORT = 4200
+STATE_FILE = "server.json"
+
+
+class PrefectUnavailable(RuntimeError):
+    """The Prefect server the configuration names does not answer."""
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -26,19 +37,114 @@ def server_env(home: Path, api_url: str) -> dict[str, str]:
             "PREFECT_UI_ENABLED": "true", "PREFECT_UI_API_URL": api_url}
 
 
+def healthy(api_url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
+
+
 def wait_healthy(api_url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"prefect server exited with {proc.returncode} before it was healthy")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"prefect server at {api_url} not healthy after {timeout:.0f} s")
+            raise PrefectUnavailable(f"prefect server exited with {proc.returncode} before it was healthy")
+        if healthy(api_url):
+            return
+        time.sleep(0.3)
+    raise PrefectUnavailable(f"prefect server at {api_url} not healthy after {timeout:.0f} s")
 
+
+def _spawn(home: Path, host: str, port: int, log_path: Path) -> tuple[subprocess.Popen, str]:
+    home.mkdir(parents=True, exist_ok=True)
+    api_url = f"http://{host}:{port}/api"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
+                                env=server_env(home, api_url), stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    return proc, api_url
+
+
+def _stop_group(pid: int, timeout: float = 20.0) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.killpg(pid, signal.SIGKILL)
+
+
+# ---------------------------------------------------------------- the local long-lived server
+
+def _state_path(home: Path) -> Path:
+    return home / STATE_FILE
+
+
+def local_server(home: Path) -> dict | None:
+    """{"pid", "api_url"} of the local server started with `cppcc prefect-server start`, if it answers."""
+    try:
+        state = json.loads(_state_path(home).read_text())
+    except (OSError, ValueError):
+        return None
+    return state if healthy(state.get("api_url", "")) else None
+
+
+def start_local(home: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> tuple[dict, bool]:
+    """Start the local server in the background (or find it running); (state, started now)."""
+    running = local_server(home)
+    if running:
+        return running, False
+    proc, api_url = _spawn(home, host, port, home / "server.log")
+    try:
+        wait_healthy(api_url, proc=proc)
+    except PrefectUnavailable:
+        _stop_group(proc.pid)
+        raise PrefectUnavailable(f"the Prefect server did not start on {host}:{port}: see {home / 'server.log'}") \
+            from None
+    state = {"pid": proc.pid, "api_url": api_url}
+    _state_path(home).write_text(json.dumps(state))
+    return state, True
+
+
+def stop_local(home: Path) -> dict | None:
+    """Stop the local server; its state, or None when none was running."""
+    try:
+        state = json.loads(_state_path(home).read_text())
+    except (OSError, ValueError):
+        return None
+    _stop_group(int(state["pid"]))
+    _state_path(home).unlink(missing_ok=True)
+    return state
+
+
+def resolve_api_url(home: Path) -> str | None:
+    """The server runs report to: PREFECT_API_URL, else the local server if it runs; None: ephemeral."""
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        return configured
+    running = local_server(home)
+    return running["api_url"] if running else None
+
+
+def require_server(api_url: str | None) -> str:
+    """The API URL, checked to answer; PrefectUnavailable (one line saying how to start one) otherwise."""
+    if not api_url:
+        raise PrefectUnavailable("no Prefect server is configured: start one with `cppcc prefect-server start` "
+                                 "(or set PREFECT_API_URL)")
+    if not healthy(api_url, timeout=5):
+        raise PrefectUnavailable(f"no Prefect server answers at {api_url}: start it with "
+                                 f"`cppcc prefect-server start` or fix PREFECT_API_URL")
+    return api_url
+
+
+# ---------------------------------------------------------------- throwaway servers (tests, ui-check)
 
 def latest_flow_run(api_url: str, flow_name: str = "nightly-ingest") -> dict:
     """The newest run of a flow, from the server's REST API."""
@@ -52,24 +158,11 @@ def latest_flow_run(api_url: str, flow_name: str = "nightly-ingest") -> dict:
 
 @contextmanager
 def running_server(home: Path, log_path: Path | None = None) -> Iterator[str]:
-    """A `prefect server start` on 127.0.0.1 at a free port; yields its API URL; stopped by its PID."""
-    home.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    log = open(log_path or home / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port)], env=server_env(home, api_url), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    """A `prefect server start` on 127.0.0.1 at a free port; yields its API URL; stopped with its process group."""
+    proc, api_url = _spawn(home, "127.0.0.1", free_port(), log_path or home / "server.log")
     try:
         wait_healthy(api_url, proc=proc)
         yield api_url
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+        _stop_group(proc.pid)
+        proc.wait()

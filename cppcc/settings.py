@@ -1,39 +1,122 @@
-"""The one place that reads the environment: CPPCC_* variables into a frozen Settings."""
+"""The one place that reads configuration: `CPPCC_*` environment variables and an optional `cppcc.toml`.
+
+Every default is written here, once. Precedence: command-line options > environment > config file >
+defaults. A bad value is a `SettingsError` naming the variable (or the config file's key)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-@dataclass(frozen=True)
-class Settings:
-    inbox: Path
-    warehouse: Path
-    quarantine_dir: Path
-    data_dir: Path
-    batch_size: int = 200             # pages per Prefect task
-    settle_seconds: float = 1.0       # a file changed this recently is watched this long before it is read
-    max_file_bytes: int = 2_000_000
-    workers: int = 2                  # parsing processes
-    pages_per_transaction: int = 1    # whole pages per DuckDB transaction; more loads a backfill faster
-
-    def with_paths(self, inbox: str | Path | None = None, warehouse: str | Path | None = None) -> "Settings":
-        return replace(self, inbox=Path(inbox) if inbox else self.inbox,
-                       warehouse=Path(warehouse) if warehouse else self.warehouse)
+ENV_PREFIX = "CPPCC_"
+CONFIG_FILE_VARIABLE = "CPPCC_CONFIG"
+DEFAULT_CONFIG_FILE = "cppcc.toml"
 
 
-def load_settings(env: dict | None = None) -> Settings:
-    env = os.environ if env is None else env
-    data_dir = Path(env.get("CPPCC_DATA", "data"))
-    return Settings(
-        inbox=Path(env.get("CPPCC_INBOX", data_dir / "inbox")),
-        warehouse=Path(env.get("CPPCC_WAREHOUSE", data_dir / "warehouse.duckdb")),
-        quarantine_dir=Path(env.get("CPPCC_QUARANTINE", data_dir / "quarantine")),
-        data_dir=data_dir,
-        batch_size=int(env.get("CPPCC_BATCH_SIZE", 200)),
-        settle_seconds=float(env.get("CPPCC_SETTLE_SECONDS", 1.0)),
-        max_file_bytes=int(env.get("CPPCC_MAX_FILE_BYTES", 2_000_000)),
-        workers=int(env.get("CPPCC_WORKERS", 2)),
-        pages_per_transaction=int(env.get("CPPCC_PAGES_PER_TRANSACTION", 1)),
-    )
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid", validate_default=True)
+
+    data: Path = Field(Path("data"), description="data folder: default home of everything below")
+    inbox: Path | None = Field(None, description="folder where page files land (searched recursively)",
+                               json_schema_extra={"shown_default": "$CPPCC_DATA/inbox"})
+    warehouse: str | None = Field(
+        None, description="the warehouse: a DuckLake catalog file (SQLite), or `postgres:<libpq string>` "
+                          "for a PostgreSQL catalog",
+        json_schema_extra={"shown_default": "$CPPCC_DATA/warehouse.ducklake"})
+    data_files: Path | None = Field(
+        None, description="folder of the warehouse's Parquet files (shared storage for a PostgreSQL catalog)",
+        json_schema_extra={"shown_default": "the catalog file's name + `.files/`"})
+    quarantine: Path | None = Field(None, description="where rejected files are moved",
+                                    json_schema_extra={"shown_default": "$CPPCC_DATA/quarantine"})
+    batch_size: int = Field(1000, ge=1, description="pages per batch: one Prefect task, one validation, "
+                                                    "one atomic commit")
+    workers: int = Field(2, ge=1, le=64, description="parsing processes")
+    settle_seconds: float = Field(1.0, ge=0, description="a file changed this recently is watched this long; "
+                                                         "if it still changes it waits for the next run")
+    max_file_bytes: int = Field(2_000_000, ge=1, description="larger files are quarantined")
+    lock_wait_seconds: float = Field(60.0, ge=0, description="how long a run waits for another run that holds "
+                                                            "the warehouse (`cppcc run --wait`)")
+    keep_snapshots_days: float = Field(30.0, ge=0, description="warehouse snapshots (time travel) are kept this "
+                                                               "long, then expired and their files removed")
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> "Settings":
+        derived = {"inbox": self.data / "inbox", "warehouse": str(self.data / "warehouse.ducklake"),
+                   "quarantine": self.data / "quarantine"}
+        for name, value in derived.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+        if self.data_files is None:
+            if self.uses_postgres:
+                raise ValueError("a PostgreSQL catalog needs CPPCC_DATA_FILES (the shared folder of its Parquet files)")
+            object.__setattr__(self, "data_files", Path(str(self.warehouse) + ".files"))
+        return self
+
+    @property
+    def uses_postgres(self) -> bool:
+        return str(self.warehouse).startswith("postgres:")
+
+    @property
+    def catalog_path(self) -> Path | None:
+        """The SQLite catalog file, or None for a PostgreSQL catalog."""
+        return None if self.uses_postgres else Path(self.warehouse)
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.data / "prefect"
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, config_file())
+
+
+def config_file() -> Path:
+    return Path(os.environ.get(CONFIG_FILE_VARIABLE, DEFAULT_CONFIG_FILE))
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment and config file; `overrides` (command-line options) win when not None."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc, given)) from None
+    except (OSError, ValueError) as exc:    # an unreadable or malformed config file
+        raise SettingsError(f"{config_file()}: {exc}") from None
+
+
+def _one_line(exc: ValidationError, given: dict) -> str:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    message = error["msg"].removeprefix("Value error, ")
+    if not field:
+        return message
+    variable = ENV_PREFIX + field.upper()
+    if field in given:
+        where = f"--{field.replace('_', '-')}"
+    elif variable in os.environ:
+        where = variable
+    elif config_file().exists():
+        where = f"{config_file()}: {field}"
+    else:
+        where = variable
+    value = error.get("input")
+    shown = f" (got {value!r})" if value is not None and not isinstance(value, dict) else ""
+    return f"{where}: {message}{shown}"
+
+
+def settings_table() -> str:
+    """The README's settings table, generated from the model (tests/test_settings.py keeps them equal)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra or {}
+        default = extra.get("shown_default", f"`{field.default}`")
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | {default} | {field.description} |")
+    return "\n".join(rows)

@@ -33,10 +33,9 @@ def ui_check(data_dir: Path) -> Path:
     with tempfile.TemporaryDirectory() as scratch, running_server(Path(scratch) / "prefect") as api_url:
         inbox = Path(scratch) / "inbox"
         write_pages(inbox, 5, seed=2)
-        env = {**os.environ, "PREFECT_API_URL": api_url, "CPPCC_SETTLE_SECONDS": "0",
-               "CPPCC_QUARANTINE": str(Path(scratch) / "quarantine")}
-        subprocess.run([sys.executable, "-m", "cppcc.cli", "run", "--inbox", str(inbox), "--warehouse",
-                        str(Path(scratch) / "w.duckdb")], env=env, check=True, capture_output=True)
+        env = {**os.environ, "PREFECT_API_URL": api_url, "CPPCC_SETTLE_SECONDS": "0", "CPPCC_DATA": scratch,
+               "CPPCC_INBOX": str(inbox)}
+        subprocess.run([sys.executable, "-m", "cppcc.cli", "run"], env=env, check=True, capture_output=True)
         run_name = latest_flow_run(api_url)["name"]
         page = api_url.removesuffix("/api") + "/runs"
         profile = Path(scratch) / "chromium"

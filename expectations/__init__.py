@@ -1,48 +1,111 @@
-"""Great Expectations suites (one JSON file per table) and the code that applies them.
+"""Great Expectations suites, generated from the table contract (warehouse/contract.py), and the code that
+applies them to a batch's frames.
 
+Checks that need more than a column's own values get them as suite parameters at validation time:
+`references(t)` the batch's keys of table t, and `key` the batch's keys the warehouse already holds for
+other pages (`taken_<table>`, normally empty), so keys stay unique across the warehouse.
 GX is imported only when there is something to validate: its import alone costs seconds."""
 from __future__ import annotations
 
-import json
+import logging
 from functools import cache
-from importlib import resources
 
 import polars as pl
 
-SUITE_TABLES = ("issues", "articles", "proposals", "metrics")
+from warehouse.contract import PAGE_TABLES, TABLES, Check
 
 
-def suite_json(table: str) -> dict:
-    return json.loads(resources.files(__package__).joinpath(f"{table}.json").read_text(encoding="utf-8"))
+def _expectations(table: str) -> list[dict]:
+    out = []
+    for column in TABLES[table].columns:
+        for check in column.checks:
+            out += _expectation(table, column.name, check)
+    return out
+
+
+def _expectation(table: str, column: str, check: Check) -> list[dict]:
+    c = {"column": column}
+    if check.kind == "not_null":
+        return [{"type": "expect_column_values_to_not_be_null", "kwargs": c}]
+    if check.kind == "key":
+        return [{"type": "expect_column_values_to_not_be_null", "kwargs": c},
+                {"type": "expect_column_values_to_be_unique", "kwargs": c},
+                {"type": "expect_column_values_to_not_be_in_set",
+                 "kwargs": {**c, "value_set": {"$PARAMETER": f"taken_{table}"}}}]
+    if check.kind == "in_set":
+        return [{"type": "expect_column_values_to_be_in_set", "kwargs": {**c, "value_set": list(check.arg)}}]
+    if check.kind == "between":
+        low, high = check.arg
+        return [{"type": "expect_column_values_to_be_between", "kwargs": {**c, "min_value": low, "max_value": high}}]
+    if check.kind == "regex":
+        return [{"type": "expect_column_values_to_match_regex", "kwargs": {**c, "regex": check.arg}}]
+    if check.kind == "references":
+        return [{"type": "expect_column_values_to_be_in_set",
+                 "kwargs": {**c, "value_set": {"$PARAMETER": f"keys_{check.arg}"}}}]
+    if check.kind in ("at_least_column", "above_column"):
+        return [{"type": "expect_column_pair_values_a_to_be_greater_than_b",
+                 "kwargs": {"column_A": column, "column_B": check.arg, "or_equal": check.kind == "at_least_column",
+                            "ignore_row_if": "either_value_is_missing"}}]
+    if check.kind == "length_of":
+        return [{"type": "expect_column_pair_values_to_be_equal",
+                 "kwargs": {"column_A": column, "column_B": _length_column(check.arg)}}]
+    raise ValueError(f"{table}.{column}: no expectation for check {check.kind!r}")
+
+
+def _length_column(column: str) -> str:
+    return f"_length_of_{column}"
+
+
+def suite_config(table: str) -> dict:
+    """The suite of a page table, as GX's JSON shape."""
+    return {"name": table, "expectations": _expectations(table)}
 
 
 @cache
 def _gx():
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)   # "created temporary directory …"
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("frames")
-    batches = {t: source.add_dataframe_asset(t).add_batch_definition_whole_dataframe(t) for t in SUITE_TABLES}
-    suites = {t: gx.ExpectationSuite(**suite_json(t)) for t in SUITE_TABLES}
+    batches = {t: source.add_dataframe_asset(t).add_batch_definition_whole_dataframe(t) for t in PAGE_TABLES}
+    suites = {t: gx.ExpectationSuite(**suite_config(t)) for t in PAGE_TABLES}
     return batches, suites
 
 
-def validate_tables(tables: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
-    """Validate the frames of one or more pages; issue_id -> reasons for the pages whose rows fail.
+def warm_up() -> None:
+    """Import GX and build the suites now (e.g. in a thread while the first batch parses)."""
+    _gx()
 
-    A table-level failure with no row to blame (none happen with these suites) fails every page."""
+
+def _gx_frame(table: str, frame: pl.DataFrame):
+    """What GX sees: the scalar columns, plus the derived columns the checks compare against."""
+    derived = [pl.col(check.arg).str.len_chars().cast(pl.Int32).alias(_length_column(check.arg))
+               for column in TABLES[table].columns for check in column.checks if check.kind == "length_of"]
+    scalar = [c for c, t in frame.schema.items() if not isinstance(t, pl.List)]
+    return frame.select(scalar + derived).to_pandas()
+
+
+def validate_batch(frames: dict[str, pl.DataFrame], taken: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Validate a batch's frames; issue_id -> the failed checks of each page whose rows fail.
+
+    `taken`: per table, the batch's keys that the warehouse holds for other pages. A failure with no row
+    to blame (none with these suites) fails every page of the batch."""
     failures: dict[str, list[str]] = {}
-    if all(tables[t].height == 0 for t in SUITE_TABLES):
+    if all(frames[t].height == 0 for t in PAGE_TABLES):
         return failures
     batches, suites = _gx()
-    for table in SUITE_TABLES:
-        frame = tables[table]
+    parameters = {f"taken_{t}": list(taken.get(t, [])) for t in PAGE_TABLES}
+    parameters |= {f"keys_{t}": frames[t][TABLES[t].key].to_list() for t in PAGE_TABLES}
+    for table in PAGE_TABLES:
+        frame = frames[table]
         if frame.height == 0:
             continue
-        # GX checks scalar columns; list columns go to pandas as lists, which it does not need.
-        scalar = frame.select([c for c, t in frame.schema.items() if not isinstance(t, pl.List)])
-        batch = batches[table].get_batch(batch_parameters={"dataframe": scalar.to_pandas()})
-        result = batch.validate(suites[table], result_format={"result_format": "COMPLETE"})
+        batch = batches[table].get_batch(batch_parameters={"dataframe": _gx_frame(table, frame)})
+        result = batch.validate(suites[table], result_format={"result_format": "COMPLETE"},
+                                expectation_parameters=parameters)
         issue_ids = frame["issue_id"].to_list()
         for check in result.results:
             if check.success:
@@ -50,7 +113,6 @@ def validate_tables(tables: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
             kwargs = check.expectation_config.kwargs
             what = f"{table}: {check.expectation_config.type}({kwargs.get('column') or kwargs.get('column_A', '')})"
             rows = (check.result or {}).get("unexpected_index_list") or []
-            bad = {issue_ids[i] for i in rows} if rows else set(issue_ids)
-            for issue_id in bad:
+            for issue_id in ({issue_ids[i] for i in rows} if rows else set(issue_ids)):
                 failures.setdefault(issue_id, []).append(what)
     return failures

@@ -1,250 +1,317 @@
-"""The `nightly-ingest` flow: inbox -> parse (transforms) -> validate (expectations) -> load (warehouse).
+"""The `nightly-ingest` flow: source -> parse -> frames -> validate -> commit, one batch at a time.
 
-One Prefect task per batch of pages, never per article: each task run costs the server CPU."""
+One Prefect task per batch and step, never per page or article (each task run costs the server CPU).
+Parsing runs one batch ahead on worker processes while the flow validates and commits the previous one;
+each batch is one atomic DuckLake commit. With a PostgreSQL catalog on Dask, each worker parses,
+validates and commits its own batches (`distributed`): DuckLake resolves the concurrent commits."""
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import shutil
 import time
-import uuid
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from itertools import repeat
 from pathlib import Path
 
-import polars as pl
-from prefect import flow, get_run_logger, task
+import duckdb
+from prefect import flow, get_run_logger, runtime, task
+from prefect.context import get_run_context
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
-from warehouse import db
-from warehouse.errors import WarehouseBusy
+from cppcc.settings import Settings
+from transforms import PARSER_VERSION
+from warehouse import lake
+from warehouse.errors import WarehouseError, first_line
 
 from . import parse_worker
-from .inbox import InboxFile, plan_run
-from .lock import run_lock
-from .parse_worker import ParsedPage, parse_file
+from .batch import BatchFrames, build_frames
+from .lock import RunLocked, lock_path, run_lock
+from .parse_worker import ParsedPage, parse_chunk
+from .sources import InboxError, Plan, SourcePage, plan_inbox, plan_stored
+from .summary import ARTIFACT_KEY, RunSummary
 
-ARTIFACT_KEY = "nightly-ingest-summary"
-_MALLOC_TRIM = getattr(ctypes.CDLL(ctypes.util.find_library("c") or None), "malloc_trim", None)   # glibc only
+PAGES_PER_CHUNK = 25          # pages a parsing process takes at a time
 
 
-@dataclass
-class RunSummary:
-    run_id: str
-    started_at: datetime
-    files_seen: int = 0
-    loaded: list[str] = field(default_factory=list)
-    skipped: int = 0
-    duplicates: list[tuple[str, str]] = field(default_factory=list)
-    quarantined: list[tuple[str, str, str]] = field(default_factory=list)   # (name, stage, reason)
-    not_ready: list[str] = field(default_factory=list)
-    row_counts: dict[str, int] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("plan", "parse_wait", "validate", "load"), 0.0))
+class RunFailed(RuntimeError):
+    """The run failed; the message is the one-line reason recorded in `runs` and on the Prefect run."""
 
-    def as_dict(self) -> dict:
-        return {"run_id": self.run_id, "files_seen": self.files_seen, "loaded": len(self.loaded),
-                "skipped": self.skipped, "duplicates": len(self.duplicates), "quarantined": len(self.quarantined),
-                "not_ready": len(self.not_ready), "rows": self.row_counts,
-                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
+# Failures an operator can act on: recorded and reported in one line. Anything else is a bug, and its
+# traceback goes to the run's log as well.
+EXPECTED_FAILURES = (RunLocked, InboxError, WarehouseError, OSError, duckdb.Error)
+
+
+# ---------------------------------------------------------------- tasks
 
 @task(name="parse-pages", cache_policy=NO_CACHE)
-def parse_pages(files: list[InboxFile], max_bytes: int, workers: int) -> list[ParsedPage]:
-    """Parse a batch, on `workers` processes when the batch is big enough to pay for them.
-
-    Workers come from a forkserver that has the parser and jieba's dictionary loaded: forking this
-    process instead would copy the locks of Prefect's threads and polars' thread pool, and a child
-    can hang on them."""
-    if workers > 1 and len(files) >= 2 * workers:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([parse_worker.__name__])
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            return list(pool.map(parse_file, files, [max_bytes] * len(files), chunksize=4))
-    return [parse_file(f, max_bytes) for f in files]
+def parse_pages(pages: list[SourcePage], max_bytes: int, pool: Executor | None = None) -> list[ParsedPage]:
+    """Read and parse a batch, on the worker processes of `pool` (or here)."""
+    if pool is None:
+        return parse_chunk(pages, max_bytes)
+    chunks = [pages[i:i + PAGES_PER_CHUNK] for i in range(0, len(pages), PAGES_PER_CHUNK)]
+    return [p for chunk in pool.map(parse_chunk, chunks, repeat(max_bytes)) for p in chunk]
 
 
-@task(name="validate-pages", cache_policy=NO_CACHE)
-def validate_pages(pages: list[ParsedPage]) -> list[ParsedPage]:
-    """Run the GX suites over the batch's frames; pages with failing rows are marked for quarantine."""
-    good = [p for p in pages if p.ok]
-    if not good:
-        return pages
-    from expectations import validate_tables
+@task(name="validate-batch", cache_policy=NO_CACHE)
+def validate_batch(con: duckdb.DuckDBPyConnection, parsed: list[ParsedPage]) -> BatchFrames:
+    """One frame per table for the batch's parsed pages, checked by the GX suites; pages whose rows fail are
+    marked (stage `validate`) and left out of the frames."""
+    from expectations import validate_batch as run_suites
 
-    tables = {t: pl.concat([p.tables[t] for p in good], how="vertical") for t in db.FACT_TABLES}
-    failures = validate_tables(tables)
-    for page in good:
-        issue_id = page.tables["issues"]["issue_id"][0]
-        if issue_id in failures:
-            page.stage, page.reason = "validate", "; ".join(sorted(set(failures[issue_id])))
-    return pages
+    frames = build_frames([p for p in parsed if p.ok])
+    failures = run_suites(frames.tables, lake.taken_keys(con, frames.tables))
+    for page in parsed:
+        if page.ok and page.rows.issues[0]["issue_id"] in failures:
+            page.reject("validate", "; ".join(sorted(set(failures[page.rows.issues[0]["issue_id"]]))))
+    return frames.without(set(failures)) if failures else frames
 
 
-@task(name="load-pages", retries=3, retry_delay_seconds=[1, 4, 10], cache_policy=NO_CACHE)
-def load_pages(warehouse: str, pages: list[ParsedPage], quarantine_dir: str,
-               pages_per_transaction: int = 1) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """Whole pages per transaction (one by default); a group that fails is retried page by page, and a page
-    that fails to load is quarantined while the others still load."""
-    logger = get_run_logger()
-    loaded, quarantined = [], []
-    with db.open_warehouse(warehouse) as con:
-        good = [p for p in pages if p.ok]
-        for group in _batches(good, max(1, pages_per_transaction)):
-            loaded += _load_group(con, group)
-        for page in pages:
-            if not page.ok:
-                db.record_quarantine(con, page.file.name, page.file.sha256, page.stage, page.reason)
-                quarantined.append((page.file.name, page.stage, page.reason))
-                logger.warning("quarantined %s at %s: %s", page.file.name, page.stage, page.reason)
-                _move_to_quarantine(page.file.path, Path(quarantine_dir), logger)
-    logger.info("loaded %d pages (%d articles)", len(loaded), sum(p.tables["articles"].height for p in pages if p.ok))
-    return loaded, quarantined
-
-
-def _load_group(con, group: list[ParsedPage]) -> list[str]:
-    """Load a group in one transaction; if that fails, each page on its own, so a bad page is isolated."""
+@task(name="commit-batch", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def commit_batch(con: duckdb.DuckDBPyConnection, frames: BatchFrames, parsed: list[ParsedPage], run_id: str) -> None:
+    """The batch in one atomic commit, with its quarantined pages recorded. Should the commit fail for the
+    data's sake, each page is committed on its own so the bad one is isolated (stage `load`)."""
+    rejected = [p for p in parsed if not p.ok]
     try:
-        db.load_pages(con, [(p.tables, p.raw) for p in group])
-        return [p.file.name for p in group]
-    except WarehouseBusy:
-        raise
+        lake.commit_batch(con, frames.tables, frames.raw_pages, _quarantine_rows(rejected, run_id), run_id)
+    except duckdb.TransactionException:
+        raise                               # a conflicting commit: the task's retry runs it again
+    except duckdb.Error:
+        if frames.pages <= 1:
+            raise
+        _commit_page_by_page(con, frames, parsed, run_id)
+
+
+def _commit_page_by_page(con, frames: BatchFrames, parsed: list[ParsedPage], run_id: str) -> None:
+    rejected = [p for p in parsed if not p.ok]
+    lake.record_quarantine(con, _quarantine_rows(rejected, run_id), run_id)
+    for page in (p for p in parsed if p.ok):
+        issue_id = page.rows.issues[0]["issue_id"]
+        one = frames.without({i for i in frames.tables["issues"]["issue_id"].to_list() if i != issue_id})
+        try:
+            lake.commit_batch(con, one.tables, one.raw_pages, _quarantine_rows([], run_id), run_id)
+        except duckdb.Error as exc:
+            page.reject("load", first_line(exc))
+            lake.record_quarantine(con, _quarantine_rows([page], run_id), run_id)
+
+
+@task(name="process-batch", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def process_batch(settings: Settings, pages: list[SourcePage], run_id: str) -> tuple[list[ParsedPage], dict[str, int]]:
+    """Parse, validate and commit one batch with a connection of its own: what a Dask worker does when the
+    catalog is PostgreSQL and every worker commits (no single writer). Returns the pages and rows added."""
+    parsed = parse_chunk(pages, settings.max_file_bytes)
+    with lake.writer(settings) as con:
+        frames = validate_batch.fn(con, parsed)
+        commit_batch.fn(con, frames, parsed, run_id)
+    return _slim(parsed), {table: frame.height for table, frame in frames.tables.items()}
+
+
+@task(name="housekeeping", cache_policy=NO_CACHE)
+def housekeeping(con: duckdb.DuckDBPyConnection) -> None:
+    lake.housekeeping(con)
+
+
+# ---------------------------------------------------------------- the flow
+
+@flow(name="nightly-ingest", task_runner=ThreadPoolTaskRunner(max_workers=4))
+def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox", only: list[str] | None = None,
+                   everything: bool = False, distributed: bool = False) -> dict | State:
+    """Load what is new in the inbox (`source="inbox"`), or re-process stored pages (`source="stored"`: those of
+    an older parser version, or `everything`). `only` limits the inbox to these names and forces them
+    (`cppcc retry`). The plan is made under the run lock, so a run that waited sees what the other loaded.
+
+    A run that fails is recorded (a `runs` row, the artifact) and ends in a Failed state whose message is
+    the one-line reason; `run_and_report` turns that into RunFailed for callers."""
+    logger = get_run_logger()
+    summary = RunSummary(source="retry" if only else source, flow_run_id=str(runtime.flow_run.id or "") or None)
+    try:
+        with run_lock(lock_path(settings), settings.lock_wait_seconds, on_wait=lambda holder: logger.warning(
+                "another run (pid %s) holds the warehouse; waiting up to %.0f s", holder, settings.lock_wait_seconds)):
+            with lake.writer(settings) as con:
+                _ingest(con, settings, summary, force, source, only, everything, distributed, logger)
+                summary.finish("Completed")
+                lake.record_run(con, summary.as_row())
     except Exception as exc:
-        if len(group) == 1:
-            group[0].stage, group[0].reason = "load", f"{type(exc).__name__}: {exc}"
-            return []
-        return [name for page in group for name in _load_group(con, [page])]
-
-
-def _move_to_quarantine(path: Path, folder: Path, logger) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(path), str(folder / path.name))
-    except OSError as exc:
-        logger.warning("could not move %s to %s: %s", path.name, folder, exc)
-
-
-def summary_markdown(summary: RunSummary) -> str:
-    lines = [f"# nightly-ingest run `{summary.run_id}`", "",
-             "| files seen | loaded | skipped | duplicates | quarantined | not ready |",
-             "|---|---|---|---|---|---|",
-             f"| {summary.files_seen} | {len(summary.loaded)} | {summary.skipped} | {len(summary.duplicates)} "
-             f"| {len(summary.quarantined)} | {len(summary.not_ready)} |", "",
-             "## Rows per table", "", "| table | rows |", "|---|---|"]
-    lines += [f"| {t} | {n} |" for t, n in summary.row_counts.items()]
-    if summary.quarantined:
-        lines += ["", "## Quarantined", "", "| file | stage | reason |", "|---|---|---|"]
-        lines += [f"| {n} | {s} | {r} |" for n, s, r in summary.quarantined]
-    return "\n".join(lines)
-
-
-def _release_memory() -> None:
-    """Hand a finished batch's memory back to the OS: without this, glibc keeps the freed heap of every
-    batch (pandas frames for validation, unpickled pages) and a 10,000-page run grows by ~60 MB per 1,000 pages."""
-    gc.collect()
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
-
-
-def _batches(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-@contextmanager
-def _timed(seconds: dict[str, float], stage: str):
-    started = time.perf_counter()
-    yield
-    seconds[stage] += time.perf_counter() - started
-
-
-@flow(name="nightly-ingest", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=4))
-def nightly_ingest(inbox: str, warehouse: str, quarantine_dir: str, force: bool = False,
-                   batch_size: int = 200, workers: int = 2, settle_seconds: float = 1.0,
-                   max_file_bytes: int = 2_000_000, lock_wait_seconds: float = 60.0, parse_ahead: int = 1,
-                   pages_per_transaction: int = 1) -> dict:
-    """Plan under the run lock, so a run that waited for another one sees what that one loaded.
-
-    Parsing runs `parse_ahead` batches ahead of validation and loading, which stay in this process
-    (DuckDB's single writer): while one batch loads, the next is being parsed."""
-    logger = get_run_logger()
-    summary = RunSummary(run_id=uuid.uuid4().hex[:12], started_at=datetime.now())
-
-    def waiting(holder: str) -> None:
-        logger.warning("another run (pid %s) holds the warehouse; waiting up to %.0f s", holder, lock_wait_seconds)
-
-    with run_lock(Path(warehouse), wait_seconds=lock_wait_seconds, on_wait=waiting):
-        with _timed(summary.seconds, "plan"):
-            plan = plan_run(Path(inbox), Path(warehouse), settle_seconds, force)
-        summary.files_seen = plan.files_seen
-        summary.skipped = len(plan.unchanged) + len(plan.known_bad)
-        summary.not_ready = [p.name for p in plan.not_ready]
-        for name in summary.not_ready:
-            logger.info("left for the next run (still being written): %s", name)
-        logger.info("%d files: %d new, %d unchanged, %d duplicates, %d not ready",
-                    plan.files_seen, len(plan.new), len(plan.unchanged), len(plan.duplicates), len(plan.not_ready))
-        batches = deque(_batches(plan.new, batch_size))
-        parsing = deque()
-        while batches or parsing:
-            while batches and len(parsing) <= parse_ahead:
-                parsing.append(parse_pages.submit(batches.popleft(), max_file_bytes, workers))
-            with _timed(summary.seconds, "parse_wait"):
-                pages = parsing.popleft().result()
-            with _timed(summary.seconds, "validate"):
-                pages = validate_pages(pages)
-            with _timed(summary.seconds, "load"):
-                loaded, quarantined = load_pages(warehouse, pages, quarantine_dir, pages_per_transaction)
-            summary.loaded += loaded
-            summary.quarantined += quarantined
-            del pages
-            _release_memory()
-        with db.open_warehouse(warehouse) as con:
-            for f, original in plan.duplicates:
-                logger.info("duplicate: %s has the same content as %s; not loaded again", f.name, original)
-                db.record_quarantine(con, f.name, f.sha256, "duplicate", f"same content as {original}")
-                summary.duplicates.append((f.name, original))
-            summary.row_counts = db.row_counts(con)
-            db.record_run(con, {**summary.as_dict(), "started_at": summary.started_at, "finished_at": datetime.now(),
-                                "loaded": len(summary.loaded), "duplicates": len(summary.duplicates),
-                                "quarantined": len(summary.quarantined), "status": "Completed"})
-    create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
-                             description="files seen / loaded / skipped / quarantined, rows per table")
-    logger.info("run %s: %s", summary.run_id, summary.as_dict())
+        summary.finish("Skipped" if isinstance(exc, RunLocked) else "Failed", first_line(exc))
+        if isinstance(exc, EXPECTED_FAILURES):
+            logger.error("run %s %s: %s", summary.run_id, summary.status.lower(), summary.reason)
+        else:
+            logger.exception("run %s failed: %s", summary.run_id, summary.reason)
+        _record_unfinished_run(settings, summary, logger)
+        _publish(summary)
+        return Failed(message=f"{summary.status.lower()}: {summary.reason}")
+    _publish(summary)
+    logger.info("run %s: %s", summary.run_id, summary.counts_line())
     return summary.as_dict()
 
 
+def _ingest(con, settings: Settings, summary: RunSummary, force: bool, source: str, only, everything: bool,
+            distributed: bool, logger) -> None:
+    with _timed(summary, "plan"):
+        removed = lake.remove_orphaned_files(con)
+        if removed:
+            logger.info("removed %d data files an interrupted commit left behind", removed)
+        if source == "stored":
+            plan = plan_stored(lake.stored_pages(con, everything, PARSER_VERSION))
+        else:
+            plan = plan_inbox(Path(settings.inbox), lake.known_pages(con), lake.quarantined(con),
+                              settings.settle_seconds, force, only)
+    summary.planned(plan)
+    logger.info(plan.counts())
+    for name in plan.not_ready:
+        logger.info("left for the next run (still being written): %s", name)
+    _record_plan_outcomes(con, plan, summary, settings, logger)
+    batches = [plan.new[i:i + settings.batch_size] for i in range(0, len(plan.new), settings.batch_size)]
+    if distributed:
+        futures = [process_batch.submit(settings, b, summary.run_id) for b in batches]   # prefect-dask can't take quote()
+        for future in futures:
+            parsed, rows = future.result()
+            _finish_batch(parsed, rows, summary, settings, logger)
+        return _close_run(con, summary)
+    # Parsing stays ahead of validation and commits: one batch on local processes, several on a cluster.
+    on_cluster = not isinstance(get_run_context().task_runner, ThreadPoolTaskRunner)
+    ahead = 4 if on_cluster else 1
+    with _parsing_pool(0 if on_cluster else settings.workers, len(plan.new)) as pool:
+        in_flight: deque = deque()
+        for batch in batches:
+            # quote(): Prefect need not walk the pages looking for futures (prefect-dask mangles quoted values).
+            in_flight.append(parse_pages.submit(batch if on_cluster else quote(batch), settings.max_file_bytes, pool))
+            if len(in_flight) > ahead:
+                _validate_and_commit(con, in_flight.popleft(), summary, settings, logger)
+        while in_flight:
+            _validate_and_commit(con, in_flight.popleft(), summary, settings, logger)
+    _close_run(con, summary)
+
+
+def _close_run(con, summary: RunSummary) -> None:
+    with _timed(summary, "housekeeping"):
+        housekeeping(con)
+    summary.totals = lake.row_counts(con)
+
+
+def _validate_and_commit(con, future, summary: RunSummary, settings: Settings, logger) -> None:
+    with _timed(summary, "parse_wait"):
+        parsed = future.result()
+    with _timed(summary, "validate"):
+        frames = validate_batch(con, quote(parsed))
+    with _timed(summary, "commit"):
+        commit_batch(con, quote(frames), quote(parsed), summary.run_id)
+    rows = {table: frame.height for table, frame in frames.tables.items()}
+    _finish_batch(_slim(parsed), rows, summary, settings, logger)
+    del parsed, frames
+    gc.collect()
+
+
+def _finish_batch(parsed: list[ParsedPage], rows: dict[str, int], summary: RunSummary, settings: Settings,
+                  logger) -> None:
+    """After the commit: count, log, and move the batch's quarantined inbox files aside."""
+    for table, n in rows.items():
+        summary.rows_added[table] += n
+    for page in parsed:
+        if page.ok:
+            summary.loaded.append(page.page.name)
+        else:
+            summary.quarantined.append((page.page.name, page.stage, page.reason))
+            logger.warning("quarantined %s at %s: %s", page.page.name, page.stage, page.reason)
+            _move_to_quarantine(page.page.path, page.page.name, settings, logger)
+
+
+def _record_plan_outcomes(con, plan: Plan, summary: RunSummary, settings: Settings, logger) -> None:
+    """Renamed files follow their rows; duplicates and unreadable files are recorded (one commit each)."""
+    lake.rename_pages(con, [(old, page.name) for page, old in plan.renamed], summary.run_id)
+    for page, old in plan.renamed:
+        logger.info("renamed: %s is the loaded file %s; its rows now carry the new name", page.name, old)
+    rows = [(page.name, page.sha256, "duplicate", f"same content as {original}") for page, original in plan.duplicates]
+    rows += [(u.name, None, "read", u.reason) for u in plan.unreadable]
+    lake.record_quarantine(con, lake.quarantine_frame(rows, summary.run_id), summary.run_id)
+    for page, original in plan.duplicates:
+        logger.info("duplicate: %s has the same content as %s; not loaded again", page.name, original)
+    for u in plan.unreadable:
+        summary.quarantined.append((u.name, "read", u.reason))
+        logger.warning("quarantined %s at read: %s", u.name, u.reason)
+        _move_to_quarantine(u.path, u.name, settings, logger)
+
+
+def _quarantine_rows(pages: list[ParsedPage], run_id: str):
+    return lake.quarantine_frame([(p.page.name, p.sha256 or p.page.sha256, p.stage, p.reason) for p in pages], run_id)
+
+
+def _slim(parsed: list[ParsedPage]) -> list[ParsedPage]:
+    """Drop what the summary no longer needs (rows, raw bytes) before a batch's pages are kept."""
+    for page in parsed:
+        page.raw, page.rows = b"", None
+    return parsed
+
+
+def _move_to_quarantine(path: Path | None, name: str, settings: Settings, logger) -> None:
+    if path is None or not (path.exists() or path.is_symlink()):
+        return
+    target = Path(settings.quarantine) / name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(target))
+    except OSError as exc:
+        logger.warning("could not move %s to %s: %s", name, target, exc)
+
+
+@contextmanager
+def _parsing_pool(workers: int, pages: int):
+    """Worker processes from a forkserver that has the parser and jieba's dictionary loaded: forking this
+    process instead would copy the locks of Prefect's threads and polars' thread pool, and a child can
+    hang on them. None (parse here) when the run is too small to pay for processes."""
+    if workers <= 1 or pages < 2 * PAGES_PER_CHUNK:
+        yield None
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([parse_worker.__name__])
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        yield pool
+
+
+@contextmanager
+def _timed(summary: RunSummary, stage: str):
+    started = time.perf_counter()
+    yield
+    summary.seconds[stage] += time.perf_counter() - started
+
+
+def _record_unfinished_run(settings: Settings, summary: RunSummary, logger) -> None:
+    """A failed or skipped run still gets its row in `runs` (another commit: appends never conflict)."""
+    try:
+        with lake.writer(settings) as con:
+            lake.record_run(con, summary.as_row())
+    except Exception as exc:   # the warehouse itself may be what failed
+        logger.error("could not record the run in the warehouse: %s", first_line(exc))
+
+
+def _publish(summary: RunSummary) -> None:
+    try:
+        create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary.markdown(),
+                                 description="files seen / loaded / quarantined, rows added and totals")
+    except Exception:   # no artifact is worth failing a run for
+        pass
+
+
+def run_and_report(flow, **parameters) -> dict:
+    """Call the flow; its summary, or RunFailed carrying the Failed state's one-line message."""
+    state = flow(return_state=True, **parameters)
+    if state.is_failed() or state.is_crashed() or state.is_cancelled():
+        raise RunFailed(state.message or state.name)
+    return state.result()
+
+
 def on_dask(address: str | None = None):
-    """The same flow with its parse tasks on a Dask cluster (prefect-dask): workers parse and return frames,
-    validation and loading stay in the flow's process, DuckDB's single writer. Without an address, a
-    LocalCluster of two worker processes. The inbox must be readable by the workers (shared storage)."""
+    """The same flow with its batch tasks on a Dask cluster (prefect-dask). Without an address, a LocalCluster
+    of two worker processes. The inbox (and, for `distributed`, the data files) must be shared storage."""
     from prefect_dask import DaskTaskRunner
 
     runner = DaskTaskRunner(address=address) if address else \
         DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "dashboard_address": None})
     return nightly_ingest.with_options(task_runner=runner)
-
-
-def reprocess_stored(warehouse: str, quarantine_dir: str, everything: bool = False,
-                     batch_size: int = 200, workers: int = 2, scratch_dir: Path | None = None) -> tuple[int, dict | None]:
-    """Re-parse the raw pages kept in the warehouse (those at an older parser version, or all) and reload them.
-
-    Returns (pages re-processed, the run's summary or None when there was nothing to do)."""
-    import tempfile
-
-    from transforms import PARSER_VERSION
-
-    pages = [(name, raw) for name, raw, version in db.stored_pages(warehouse)
-             if everything or version != PARSER_VERSION]
-    if not pages:
-        return 0, None
-    with tempfile.TemporaryDirectory(dir=scratch_dir) as folder:
-        for name, raw in pages:
-            (Path(folder) / name).write_bytes(raw)
-        result = nightly_ingest(inbox=folder, warehouse=warehouse, quarantine_dir=quarantine_dir, force=True,
-                                batch_size=batch_size, workers=workers, settle_seconds=0)
-    return len(pages), result

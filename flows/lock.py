@@ -1,4 +1,5 @@
-"""One run at a time per warehouse: an advisory lock file beside it."""
+"""One run at a time per warehouse: an advisory lock file beside its catalog (or in its data folder when
+the catalog is PostgreSQL)."""
 from __future__ import annotations
 
 import fcntl
@@ -12,10 +13,15 @@ class RunLocked(RuntimeError):
     """Another `cppcc run` holds the warehouse."""
 
 
+def lock_path(settings) -> Path:
+    if settings.catalog_path is not None:
+        return Path(str(settings.catalog_path) + ".lock")
+    return Path(settings.data_files) / ".cppcc-run.lock"
+
+
 @contextmanager
-def run_lock(warehouse: Path, wait_seconds: float = 0.0, on_wait=None):
-    """Hold `<warehouse>.lock` for the block; `on_wait(holder_pid)` is called once if another run has it."""
-    path = Path(str(warehouse) + ".lock")
+def run_lock(path: Path, wait_seconds: float = 0.0, on_wait=None):
+    """Hold the lock file `path` for the block; `on_wait(holder_pid)` is called once if another run has it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait_seconds

@@ -1,48 +1,57 @@
-"""Parsing one inbox file, in a worker process. No Prefect here: workers import only the parser.
+"""Parsing pages, in worker processes. No Prefect here: workers import only the parser.
 
 Imported by the forkserver before it forks workers, so jieba's dictionary is loaded once, not per worker."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import polars as pl
-
 from transforms.errors import PageParseError
-from transforms.page import parse_page
+from transforms.page import PageRows, parse_page
 from transforms.text import decode_page
 from transforms.tokens import warm_up
 
-from .inbox import InboxFile
+from .sources import SourcePage, sha256_of
 
 warm_up()
 
 
 @dataclass
 class ParsedPage:
-    file: InboxFile
+    page: SourcePage
     raw: bytes = b""
-    tables: dict[str, pl.DataFrame] | None = None
+    sha256: str = ""
+    rows: PageRows | None = None
     stage: str | None = None       # where it failed, if it did
     reason: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.tables is not None and self.stage is None
+        """Parsed, and not set aside since (the rows may have been dropped once committed)."""
+        return self.stage is None
+
+    def reject(self, stage: str, reason: str) -> None:
+        self.stage, self.reason = stage, reason
 
 
-def parse_file(file: InboxFile, max_bytes: int) -> ParsedPage:
-    """Read, decode and parse one file; never raises for bad input (module level: runs in worker processes)."""
-    page = ParsedPage(file)
+def parse_source_page(page: SourcePage, max_bytes: int) -> ParsedPage:
+    """Read, decode and parse one page; never raises for bad input (module level: runs in worker processes)."""
+    parsed = ParsedPage(page, sha256=page.sha256)
     try:
-        page.raw = file.path.read_bytes()
-        if len(page.raw) > max_bytes:
-            raise PageParseError("read", f"file is {len(page.raw)} bytes, over the {max_bytes} byte limit")
-        text = decode_page(page.raw)
-        page.tables = parse_page(text, file.name, file.sha256).tables()
+        parsed.raw = page.read()
+        parsed.sha256 = sha256_of(parsed.raw)      # the bytes read now, should the file have changed
+        if len(parsed.raw) > max_bytes:
+            raise PageParseError("read", f"file is {len(parsed.raw)} bytes, over the {max_bytes} byte limit")
+        parsed.rows = parse_page(decode_page(parsed.raw), page.name, parsed.sha256)
     except PageParseError as exc:
-        page.stage, page.reason = exc.stage, exc.reason
+        parsed.reject(exc.stage, exc.reason)
+    except FileNotFoundError:
+        parsed.reject("read", "file disappeared before it was read")
     except OSError as exc:
-        page.stage, page.reason = "read", str(exc)
+        parsed.reject("read", f"cannot be read: {exc.strerror or exc}")
     except Exception as exc:  # a parser bug on one page must not stop the others
-        page.stage, page.reason = "parse", f"{type(exc).__name__}: {exc}"
-    return page
+        parsed.reject("parse", f"{type(exc).__name__}: {exc}")
+    return parsed
+
+
+def parse_chunk(pages: list[SourcePage], max_bytes: int) -> list[ParsedPage]:
+    return [parse_source_page(p, max_bytes) for p in pages]

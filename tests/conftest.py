@@ -2,14 +2,16 @@ import os
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
+for _name in [n for n in os.environ if n.startswith("CPPCC_")]:   # tests set their own
+    del os.environ[_name]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+TIMESTAMPS = ("TIMESTAMP",)
 
 
 @pytest.fixture
@@ -28,14 +30,33 @@ def sample_inbox(shared, tmp_path) -> Path:
     return inbox
 
 
-@pytest.fixture
-def mem_wh():
-    from warehouse.db import ensure_schema
+def make_settings(root: Path, **overrides):
+    """Settings whose every path is under `root` (inbox, warehouse, data files, quarantine, Prefect home)."""
+    from cppcc.settings import Settings
 
-    con = duckdb.connect(":memory:")
-    ensure_schema(con)
-    yield con
-    con.close()
+    values = {"data": root / "data", "inbox": root / "inbox", "warehouse": str(root / "w.ducklake"),
+              "settle_seconds": 0.0, **overrides}
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return make_settings(tmp_path)
+
+
+def table_rows(settings, skip=("runs",)) -> dict[str, list[tuple]]:
+    """Every row of every table (sorted), minus timestamp columns and the tables in `skip`."""
+    from warehouse import lake
+    from warehouse.contract import TABLES
+
+    out = {}
+    with lake.reader(settings) as con:
+        for name, table in TABLES.items():
+            if name in skip:
+                continue
+            columns = ", ".join(c.name for c in table.columns if c.type not in TIMESTAMPS and c.name != "run_id")
+            out[name] = sorted(con.execute(f"SELECT {columns} FROM {name}").fetchall(), key=repr)
+    return out
 
 
 @pytest.fixture(scope="session")

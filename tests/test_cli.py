@@ -38,12 +38,12 @@ def test_parser_recovers_generated_pages():
     for seed in range(20):
         page = generate_page(seed)
         frames = parse_page(page.text, f"gen{seed}.txt", f"{seed:064x}")
-        rows = frames.articles.to_dicts()
+        rows = frames.articles
         assert len(rows) == len(page.articles), seed
         for art, row in zip(page.articles, rows):
             assert row["kind"] == art.kind and row["district_name"] == art.district, (seed, row["headline"])
             if art.headline:
                 assert art.headline in (row["headline"] or "") + "|" + (row["kicker"] or ""), seed
-        got = sorted((m["value"], m["unit"]) for m in frames.metrics.to_dicts())
+        got = sorted((m["value"], m["unit"]) for m in frames.metrics)
         want = sorted((v, u) for a in page.articles for v, u, _ in a.metrics)
         assert got == want, seed

@@ -9,7 +9,7 @@ from transforms.text import decode_page
 
 def _articles(raw: bytes, name: str):
     frames = parse_page(decode_page(raw), name, hashlib.sha256(raw).hexdigest())
-    return frames.articles.select("kind", "headline", "district_code", "body").rows(), frames.metrics.height
+    return [(a["kind"], a["headline"], a["district_code"], a["body"]) for a in frames.articles], len(frames.metrics)
 
 
 @pytest.mark.parametrize("variant", ["gb18030", "bom-crlf", "single-newlines", "full-width-digits"])
@@ -29,5 +29,5 @@ def test_file_name_date_wins_over_the_text(shared):
     path = sorted((shared / "samples" / "inbox").glob("*.txt"))[0]
     raw = path.read_bytes()
     frames = parse_page(decode_page(raw), "2025-10-09_" + path.name, hashlib.sha256(raw).hexdigest())
-    assert frames.issues.select("issue_date", "issue_date_source").rows()[0][1] == "filename"
-    assert str(frames.issues["issue_date"][0]) == "2025-10-09"
+    (issue,) = frames.issues
+    assert issue["issue_date_source"] == "filename" and str(issue["issue_date"]) == "2025-10-09"

@@ -13,7 +13,7 @@ def page(*lines: str) -> str:
 
 
 def articles(*lines: str):
-    return parse_page(page(*lines), "p.txt", SHA).articles.to_dicts()
+    return parse_page(page(*lines), "p.txt", SHA).articles
 
 
 FEATURE = [
@@ -97,6 +97,6 @@ def test_page_without_articles_is_rejected():
 
 def test_header_gives_section_and_theme():
     frames = parse_page(page(" 区 县", "助力“六区一高地”建设", *FEATURE), "2025-05-27_p4.txt", SHA)
-    issue = frames.issues.row(0, named=True)
+    (issue,) = frames.issues
     assert issue["section"] == "区县" and issue["theme"] == "助力“六区一高地”建设"
     assert str(issue["issue_date"]) == "2025-05-27" and issue["issue_date_source"] == "filename"

@@ -1,34 +1,88 @@
-"""GX validation blames the page whose rows fail, and the flow quarantines only that page; oversized files
-are rejected before parsing."""
+"""GX validation of a batch: the suites come from the contract, blame only the page whose rows fail, and
+check keys across the warehouse, references between tables, value_max >= value and char_count."""
 import polars as pl
+import pytest
 
 from cppcc.generate import write_pages
-from flows.inbox import plan_run
-from flows.ingest import validate_pages
-from flows.parse_worker import parse_file
+from expectations import validate_batch
+from flows.batch import build_frames
+from flows.parse_worker import parse_chunk, parse_source_page
+from flows.sources import plan_inbox
+
+NONE_TAKEN: dict[str, list[str]] = {}
 
 
-def _parsed(tmp_path, count=3, max_bytes=2_000_000):
-    write_pages(tmp_path, count, seed=17)
-    return [parse_file(f, max_bytes) for f in plan_run(tmp_path, tmp_path / "w.duckdb", settle_seconds=0).new]
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pages")
+    write_pages(folder, 3, seed=17)
+    return build_frames(parse_chunk(plan_inbox(folder, {}, {}).new, 2_000_000)).tables
 
 
-def test_a_page_with_failing_rows_is_marked_and_the_others_pass(tmp_path):
-    pages = _parsed(tmp_path)
-    bad = pages[1]
-    bad.tables["articles"] = bad.tables["articles"].with_columns(
-        pl.when(pl.col("seq") == 1).then(pl.lit("not-a-code")).otherwise(pl.col("district_code")).alias("district_code"))
-    bad.tables["metrics"] = bad.tables["metrics"].with_columns(pl.lit(None, pl.Float64).alias("value"))
-    validated = validate_pages.fn(pages)
-    assert [p.stage for p in validated] == [None, "validate", None]
-    assert "articles: expect_column_values_to_match_regex(district_code)" in bad.reason
-    assert "metrics: expect_column_values_to_not_be_null(value)" in bad.reason
+def page_ids(frames) -> list[str]:
+    return frames["issues"]["issue_id"].to_list()
 
 
-def test_clean_pages_pass_validation(tmp_path):
-    assert all(p.ok for p in validate_pages.fn(_parsed(tmp_path)))
+def test_clean_pages_pass(frames):
+    assert validate_batch(frames, NONE_TAKEN) == {}
+
+
+def test_only_the_page_whose_rows_fail_is_blamed_with_the_checks_it_failed(frames):
+    bad = page_ids(frames)[1]
+    rows = pl.col("issue_id") == bad
+    broken = {**frames,
+              "articles": frames["articles"].with_columns(
+                  pl.when(rows & (pl.col("seq") == 1)).then(pl.lit("not-a-code")).otherwise(pl.col("district_code"))
+                  .alias("district_code")),
+              "metrics": frames["metrics"].with_columns(
+                  pl.when(rows).then(None).otherwise(pl.col("value")).alias("value"))}
+    failures = validate_batch(broken, NONE_TAKEN)
+    assert list(failures) == [bad]
+    assert "articles: expect_column_values_to_match_regex(district_code)" in failures[bad]
+    assert "metrics: expect_column_values_to_not_be_null(value)" in failures[bad]
+
+
+def test_value_max_below_value_and_a_wrong_char_count_fail(frames):
+    first = page_ids(frames)[0]
+    metric = frames["metrics"]["metric_id"][0]
+    broken = {**frames,
+              "metrics": frames["metrics"].with_columns(
+                  pl.when(pl.col("metric_id") == metric).then(pl.col("value") - 1).otherwise(pl.col("value_max"))
+                  .alias("value_max")),
+              "articles": frames["articles"].with_columns(
+                  pl.when(pl.col("article_id") == frames["articles"]["article_id"][0])
+                  .then(pl.col("char_count") + 1).otherwise(pl.col("char_count")).alias("char_count"))}
+    failures = validate_batch(broken, NONE_TAKEN)
+    assert list(failures) == [first]
+    assert "metrics: expect_column_pair_values_a_to_be_greater_than_b(value_max)" in failures[first]
+    assert "articles: expect_column_pair_values_to_be_equal(char_count)" in failures[first]
+
+
+def test_a_metric_of_an_article_not_in_the_batch_fails(frames):
+    last = page_ids(frames)[-1]
+    orphan = frames["metrics"].filter(pl.col("issue_id") == last).head(1).with_columns(
+        pl.lit(f"{last}-99").alias("article_id"), (pl.col("metric_id") + "x").alias("metric_id"))
+    failures = validate_batch({**frames, "metrics": pl.concat([frames["metrics"], orphan])}, NONE_TAKEN)
+    assert failures == {last: ["metrics: expect_column_values_to_be_in_set(article_id)"]}
+
+
+def test_a_key_the_warehouse_holds_for_another_page_fails(frames):
+    taken = frames["articles"]["article_id"][0]
+    owner = frames["articles"]["issue_id"][0]
+    failures = validate_batch(frames, {"articles": [taken]})
+    assert failures == {owner: ["articles: expect_column_values_to_not_be_in_set(article_id)"]}
 
 
 def test_oversized_files_are_rejected_before_parsing(tmp_path):
-    pages = _parsed(tmp_path, count=1, max_bytes=1000)
-    assert pages[0].stage == "read" and "over the 1000 byte limit" in pages[0].reason
+    (path,) = write_pages(tmp_path, 1, seed=18)
+    (page,) = plan_inbox(tmp_path, {}, {}).new
+    parsed = parse_source_page(page, max_bytes=1000)
+    assert parsed.stage == "read" and "over the 1000 byte limit" in parsed.reason
+
+
+def test_a_file_that_vanishes_after_the_plan_is_set_aside(tmp_path):
+    (path,) = write_pages(tmp_path, 1, seed=19)
+    (page,) = plan_inbox(tmp_path, {}, {}).new
+    path.unlink()
+    parsed = parse_source_page(page, max_bytes=2_000_000)
+    assert (parsed.stage, parsed.reason) == ("read", "file disappeared before it was read")

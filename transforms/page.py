@@ -1,10 +1,8 @@
-"""One page: text in, polars frames out. The flow composes this; nothing here touches files."""
+"""One page: text in, plain rows out (one dict per row, keyed by the contract's column names).
+The flow builds one frame per table per batch from these; nothing here touches files."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
-import polars as pl
-import pyarrow as pa
 
 from . import PARSER_VERSION, districts
 from .dates import date_from_filename, estimate_issue_date, estimate_year, first_event_date
@@ -12,28 +10,21 @@ from .errors import PageParseError
 from .headlines import assign_headlines
 from .metrics import extract_metrics
 from .proposals import extract_proposals
-from .schema import FACT_SCHEMAS
 from .segment import Draft, assemble_articles, classify_lines, split_header
 from .text import compact, page_lines
 from .tokens import content_words, keywords, tokenize
 
 
 @dataclass
-class PageFrames:
-    issues: pl.DataFrame
-    articles: pl.DataFrame
-    proposals: pl.DataFrame
-    metrics: pl.DataFrame
+class PageRows:
+    """A page's rows per table: `issues` has one."""
+    issues: list[dict]
+    articles: list[dict]
+    proposals: list[dict]
+    metrics: list[dict]
 
-    def tables(self) -> dict[str, pl.DataFrame]:
+    def tables(self) -> dict[str, list[dict]]:
         return {"issues": self.issues, "articles": self.articles, "proposals": self.proposals, "metrics": self.metrics}
-
-
-def frame(table: str, rows: list[dict]) -> pl.DataFrame:
-    """Rows -> a polars frame with the table's fixed schema (built through pyarrow, never inferred)."""
-    schema = FACT_SCHEMAS[table]
-    columns = {name: [row.get(name) for row in rows] for name in schema.names}
-    return pl.from_arrow(pa.Table.from_pydict(columns, schema=schema))
 
 
 def issue_id_for(sha256: str) -> str:
@@ -50,7 +41,7 @@ def article_district(draft: Draft):
     return districts.main_district(draft.body)
 
 
-def parse_page(text: str, source_name: str, sha256: str) -> PageFrames:
+def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
     """Parse one page's text. Raises PageParseError when the page holds no recognisable article."""
     lines = page_lines(text)
     section, theme, first = split_header(lines)
@@ -93,5 +84,4 @@ def parse_page(text: str, source_name: str, sha256: str) -> PageFrames:
     issue = {"issue_id": issue_id, "source_name": source_name, "sha256": sha256, "section": section,
              "theme": theme, "issue_date": issue_date, "issue_date_source": date_source,
              "article_count": len(articles), "parser_version": PARSER_VERSION, "loaded_at": None}
-    return PageFrames(frame("issues", [issue]), frame("articles", articles),
-                      frame("proposals", proposals), frame("metrics", metrics))
+    return PageRows([issue], articles, proposals, metrics)

@@ -7,7 +7,6 @@ from functools import lru_cache
 
 from .errors import PageParseError
 
-MAX_PAGE_BYTES = 2_000_000
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 # A run of whitespace is layout unless it separates two Latin letters/digits ("AI 诊疗" keeps none,
 # "Windows 11" keeps one).
@@ -19,8 +18,6 @@ def decode_page(raw: bytes) -> str:
     """UTF-8 (with or without BOM) or GB18030 bytes -> text. Raises PageParseError for other input."""
     if not raw.strip():
         raise PageParseError("decode", "empty file")
-    if len(raw) > MAX_PAGE_BYTES:
-        raise PageParseError("decode", f"file is {len(raw)} bytes, over the {MAX_PAGE_BYTES} byte limit")
     if b"\x00" in raw:
         raise PageParseError("decode", "binary file (NUL bytes)")
     for encoding in ("utf-8-sig", "gb18030"):

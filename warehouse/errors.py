@@ -6,12 +6,14 @@ class WarehouseError(Exception):
 
 
 class WarehouseMissing(WarehouseError):
-    """The warehouse file does not exist yet."""
-
-
-class WarehouseBusy(WarehouseError):
-    """Another process holds the warehouse file."""
+    """The warehouse does not exist yet."""
 
 
 class QueryError(WarehouseError):
-    """The SQL failed."""
+    """The SQL was refused or failed."""
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception as one line: DuckDB's and others' messages can run over many."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,33 @@
+"""`cppcc serve`: the `nightly-ingest` deployment on a cron schedule, served from this process.
+
+The deployment's parameters carry the whole settings object, so scheduled runs honour every setting of
+the process that registered it (environment and cppcc.toml), not just the paths."""
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from .settings import Settings
+
+
+def schedule(cron: str, timezone: str):
+    """A Prefect cron schedule; ValueError naming what is wrong with the expression or the time zone
+    (Prefect's own schedule model checks both)."""
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.schedules import Cron
+
+    try:
+        CronSchedule(cron=cron, timezone=timezone)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise ValueError(f"{error['loc'][0]} {error['input']!r}: {error['msg'].removeprefix('Value error, ')}") from None
+    return Cron(cron, timezone=timezone)
+
+
+def serve_deployment(settings: Settings, when, api_url: str) -> None:
+    """Serve until SIGTERM or Ctrl-C, which pause the deployment (Prefect's runner does that)."""
+    from flows.ingest import nightly_ingest
+
+    print(f"serving `nightly-ingest` ({when.cron}, {when.timezone}) against {api_url}; "
+          f"SIGTERM or Ctrl-C pauses it and stops", flush=True)
+    nightly_ingest.serve(name="nightly-ingest", schedule=when,
+                         parameters={"settings": settings.model_dump(mode="json")}, print_starting_message=False)

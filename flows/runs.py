@@ -1,0 +1,68 @@
+"""Starting runs from the command line: migrate a warehouse of the earlier kind, look at the plan without
+Prefect (so "nothing new" costs a second), then run the flow. Also the page lifecycle: retry, forget."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cppcc.settings import Settings
+from warehouse import lake
+from warehouse.migrate import legacy_source, migrate
+
+from .sources import Plan, check_inbox, plan_inbox
+
+
+def migrate_if_needed(settings: Settings) -> str | None:
+    """Migrate the old DuckDB-file warehouse this configuration points at; a line saying so, or None."""
+    legacy = legacy_source(settings)
+    if legacy is None:
+        return None
+    counts = migrate(settings, legacy)
+    return (f"migrated {legacy} into the DuckLake warehouse {settings.warehouse} "
+            f"({', '.join(f'{t} {n}' for t, n in counts.items())}); the old file is kept as {legacy}.pre-ducklake")
+
+
+def preview(settings: Settings, force: bool = False) -> Plan:
+    """The plan as the warehouse stands now (read-only; the flow plans again under the run lock)."""
+    check_inbox(Path(settings.inbox))
+    loaded, held = {}, {}
+    if settings.uses_postgres or Path(settings.warehouse).exists():
+        with lake.reader(settings) as con:
+            loaded, held = lake.known_pages(con), lake.quarantined(con)
+    return plan_inbox(Path(settings.inbox), loaded, held, settings.settle_seconds, force)
+
+
+def run_flow(settings: Settings, force: bool = False, runner: str = "local", address: str | None = None,
+             **options) -> dict:
+    """Run `nightly-ingest` in this process; raises RunFailed with the one-line reason if it fails."""
+    from .ingest import nightly_ingest, on_dask, run_and_report
+
+    flow = on_dask(address) if runner == "dask" else nightly_ingest
+    distributed = runner == "dask" and settings.uses_postgres
+    return run_and_report(flow, settings=settings, force=force, distributed=distributed, **options)
+
+
+def retry(settings: Settings, name: str) -> dict:
+    """Re-try one quarantined file after the operator fixed it: back from the quarantine folder into the inbox
+    if it is there, its quarantine record cleared, then a run over just that file."""
+    inbox_file, parked = Path(settings.inbox) / name, Path(settings.quarantine) / name
+    with lake.writer(settings) as con:
+        held = lake.quarantined(con)
+        if name not in held and not parked.exists():
+            raise LookupError(f"{name} is not quarantined (see `cppcc status`)")
+        if not inbox_file.exists() and parked.exists():
+            inbox_file.parent.mkdir(parents=True, exist_ok=True)
+            parked.rename(inbox_file)
+        if not inbox_file.exists():
+            raise LookupError(f"{name} is in neither {settings.inbox} nor {settings.quarantine}: put the fixed file "
+                              f"back in the inbox")
+        lake.clear_quarantine(con, name, "retry")
+    return run_flow(settings, only=[name])
+
+
+def forget(settings: Settings, name: str) -> dict[str, int]:
+    """Remove one page's rows and stored raw page; later runs leave the file alone until `cppcc retry`."""
+    with lake.writer(settings) as con:
+        removed = lake.forget(con, name, "forget")
+    if removed is None:
+        raise LookupError(f"no page named {name} in the warehouse (names are paths relative to the inbox)")
+    return removed

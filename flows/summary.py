@@ -1,0 +1,78 @@
+"""What a run did: counts for the CLI, the `runs` table and the Prefect artifact, which all read this."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from warehouse.contract import PAGE_TABLES
+
+from .sources import Plan
+
+ARTIFACT_KEY = "nightly-ingest-summary"
+
+
+@dataclass
+class RunSummary:
+    source: str                                   # inbox | stored | retry
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    flow_run_id: str | None = None
+    started_at: datetime = field(default_factory=datetime.now)
+    finished_at: datetime | None = None
+    status: str = "Running"
+    reason: str | None = None
+    files_seen: int = 0
+    unchanged: int = 0
+    renamed: int = 0
+    duplicates: int = 0
+    known_bad: int = 0
+    not_ready: int = 0
+    loaded: list[str] = field(default_factory=list)
+    quarantined: list[tuple[str, str, str]] = field(default_factory=list)   # (name, stage, reason) this run
+    rows_added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PAGE_TABLES, 0))
+    totals: dict[str, int] = field(default_factory=dict)                   # the warehouse after the run
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
+        ("plan", "parse_wait", "validate", "commit", "housekeeping"), 0.0))
+
+    def planned(self, plan: Plan) -> None:
+        self.files_seen, self.unchanged, self.renamed = plan.files_seen, len(plan.unchanged), len(plan.renamed)
+        self.duplicates, self.known_bad, self.not_ready = len(plan.duplicates), len(plan.known_bad), len(plan.not_ready)
+
+    def finish(self, status: str, reason: str | None = None) -> None:
+        self.status, self.reason, self.finished_at = status, reason, datetime.now()
+
+    def as_row(self) -> dict:
+        """The run's row in the `runs` table."""
+        return {"run_id": self.run_id, "flow_run_id": self.flow_run_id, "source": self.source,
+                "started_at": self.started_at, "finished_at": self.finished_at, "status": self.status,
+                "reason": self.reason, "files_seen": self.files_seen, "loaded": len(self.loaded),
+                "unchanged": self.unchanged, "renamed": self.renamed, "duplicates": self.duplicates,
+                "quarantined": len(self.quarantined), "known_bad": self.known_bad, "not_ready": self.not_ready,
+                **{f"{t}_added": n for t, n in self.rows_added.items() if t != "issues"}}
+
+    def as_dict(self) -> dict:
+        return {**{k: v for k, v in self.as_row().items() if not isinstance(v, datetime)},
+                "rows_added": self.rows_added, "totals": self.totals,
+                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
+
+    def counts_line(self) -> str:
+        """Adds up: seen = loaded + quarantined + unchanged + renamed + duplicates + quarantined before + not ready
+        (for the inbox; stored pages are all re-loaded or quarantined)."""
+        return (f"files seen {self.files_seen}: loaded {len(self.loaded)}, quarantined {len(self.quarantined)}, "
+                f"unchanged {self.unchanged}, renamed {self.renamed}, duplicates {self.duplicates}, "
+                f"quarantined before {self.known_bad}, not ready {self.not_ready}")
+
+    def markdown(self) -> str:
+        lines = [f"# nightly-ingest run `{self.run_id}`: {self.status}", ""]
+        if self.reason:
+            lines += [f"**Reason:** {self.reason}", ""]
+        lines += ["| files seen | loaded | quarantined | unchanged | renamed | duplicates | quarantined before "
+                  "| not ready |", "|---|---|---|---|---|---|---|---|",
+                  f"| {self.files_seen} | {len(self.loaded)} | {len(self.quarantined)} | {self.unchanged} "
+                  f"| {self.renamed} | {self.duplicates} | {self.known_bad} | {self.not_ready} |", "",
+                  "## Rows", "", "| table | added by this run | warehouse total |", "|---|---|---|"]
+        lines += [f"| {t} | {self.rows_added.get(t, 0)} | {self.totals.get(t, '')} |" for t in PAGE_TABLES]
+        if self.quarantined:
+            lines += ["", "## Quarantined by this run", "", "| file | stage | reason |", "|---|---|---|"]
+            lines += [f"| {n} | {s} | {r} |" for n, s, r in self.quarantined]
+        return "\n".join(lines)

@@ -1,0 +1,291 @@
+"""The DuckLake warehouse without Prefect: atomic batch commits, replacement by name, the read-only sandbox
+(every escape refused, the warehouse unchanged), readers that never block the writer, housekeeping,
+history and time travel, and the migration of a DuckDB-file warehouse."""
+import hashlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import make_settings, table_rows
+from cppcc.generate import write_pages
+from flows.batch import build_frames
+from flows.parse_worker import parse_chunk
+from flows.sources import plan_inbox
+from warehouse import lake
+from warehouse.contract import TABLES
+from warehouse.errors import QueryError, WarehouseError, WarehouseMissing
+
+
+def load(settings, inbox: Path, run_id: str = "test") -> None:
+    parsed = parse_chunk(plan_inbox(inbox, {}, {}).new, settings.max_file_bytes)
+    frames = build_frames([p for p in parsed if p.ok])
+    with lake.writer(settings) as con:
+        lake.commit_batch(con, frames.tables, frames.raw_pages, lake.quarantine_frame([], run_id), run_id)
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    settings = make_settings(tmp_path)
+    write_pages(Path(settings.inbox), 4, seed=21)
+    load(settings, Path(settings.inbox))
+    return settings
+
+
+def data_files(settings) -> list[str]:
+    return sorted(str(p) for p in Path(settings.data_files).rglob("*") if p.is_file())
+
+
+def fingerprint(settings) -> tuple:
+    """Rows of every table, the data files and the catalog's bytes."""
+    return table_rows(settings, skip=()), data_files(settings), hashlib.sha256(
+        Path(settings.warehouse).read_bytes()).hexdigest()
+
+
+def test_a_batch_is_one_commit_and_a_page_under_the_same_name_is_replaced(loaded):
+    before = table_rows(loaded)
+    assert len(before["issues"]) == 4 and len(before["pages"]) == 4
+    page = sorted(Path(loaded.inbox).iterdir())[0]
+    page.write_bytes(page.read_bytes().replace("政协".encode(), "政协委员".encode(), 1))
+    load(loaded, Path(loaded.inbox))
+    after = table_rows(loaded)
+    assert len(after["issues"]) == 4, "the page's old version was replaced, not kept beside the new one"
+    with lake.reader(loaded) as con:
+        assert con.execute("SELECT count(*) FROM articles WHERE issue_id NOT IN (SELECT issue_id FROM issues)"
+                           ).fetchone()[0] == 0
+        (raw,) = con.execute("SELECT raw FROM pages WHERE source_name = ?", [page.name]).fetchone()
+    assert raw == page.read_bytes()
+
+
+def test_a_failed_commit_leaves_nothing(loaded, monkeypatch):
+    before = table_rows(loaded)
+    parsed = parse_chunk(plan_inbox(Path(loaded.inbox), {}, {}).new, loaded.max_file_bytes)
+    frames = build_frames(parsed)
+    broken = frames.tables["metrics"].with_columns(frames.tables["metrics"]["value"].cast(str).alias("value") + "x")
+    with lake.writer(loaded) as con, pytest.raises(duckdb.Error):
+        lake.commit_batch(con, {**frames.tables, "metrics": broken}, frames.raw_pages,
+                          lake.quarantine_frame([], "t"), "t")
+    assert table_rows(loaded) == before
+
+
+def test_taken_keys_are_the_batch_keys_held_for_other_pages(loaded):
+    parsed = parse_chunk(plan_inbox(Path(loaded.inbox), {}, {}).new, loaded.max_file_bytes)
+    frames = build_frames(parsed)
+    with lake.writer(loaded) as con:
+        assert all(keys == [] for keys in lake.taken_keys(con, frames.tables).values()), "its own pages are replaced"
+        renamed = frames.tables["issues"].with_columns(frames.tables["issues"]["source_name"] + ".other")
+        taken = lake.taken_keys(con, {**frames.tables, "issues": renamed.with_columns(
+            renamed["issue_id"].str.replace(r"^.", "z"))})
+    assert len(taken["articles"]) == frames.tables["articles"].height
+
+
+# ---------------------------------------------------------------- the read-only sandbox
+
+ESCAPES = {
+    "copy onto the catalog": "COPY (SELECT 'gone' AS x) TO '{catalog}' (FORMAT csv)",
+    "copy into the data folder": "COPY (SELECT 1 AS x) TO '{data}/x.parquet' (FORMAT parquet, USE_TMP_FILE false)",
+    "export database": "EXPORT DATABASE '{tmp}/export'",
+    "attach another file read-write": "ATTACH '{tmp}/other.duckdb' AS other (READ_WRITE)",
+    "read a system file": "SELECT * FROM read_text('/etc/shadow')",
+    "read the catalog raw": "SELECT * FROM sqlite_scan('{catalog}', 'ducklake_snapshot')",
+    "read another SQLite file": "SELECT * FROM \"SQLITE_SCAN\"('{tmp}/other.sqlite', 'secret')",
+    "write through the catalog connection": "EXPLAIN SELECT * FROM sqlite_query('__ducklake_metadata_wh', "
+                                            "'DELETE FROM ducklake_snapshot RETURNING *')",
+    "list the file system": "SELECT * FROM glob('/root/**')",
+    "install an extension": "INSTALL httpfs",
+    "load an extension": "LOAD json",
+    "change a setting": "SET enable_external_access = true",
+    "several statements": "SELECT 1; SELECT 2",
+    "insert": "INSERT INTO articles (article_id) VALUES ('x')",
+    "delete": "DELETE FROM articles",
+    "drop": "DROP TABLE articles",
+    "create in memory": "CREATE TABLE memory.main.t AS SELECT 1",
+    "expire snapshots": "CALL ducklake_expire_snapshots('wh', older_than => now())",
+    "clean up files": "SELECT * FROM ducklake_cleanup_old_files('wh', cleanup_all => true)",
+    "merge files": "SELECT * FROM ducklake_merge_adjacent_files('wh')",
+    "query() around a copy": "SELECT * FROM query('COPY (SELECT 1) TO ''{tmp}/q.csv''')",
+    "pragma": "PRAGMA enable_profiling",
+    "empty": "  ",
+}
+
+
+@pytest.mark.parametrize("what", ESCAPES)
+def test_every_escape_is_refused_in_one_line_and_the_warehouse_is_unchanged(loaded, tmp_path, what):
+    before = fingerprint(loaded)
+    sql = ESCAPES[what].format(catalog=loaded.warehouse, data=loaded.data_files, tmp=tmp_path)
+    try:
+        lake.query(loaded, sql)
+        refused = None
+    except QueryError as exc:
+        refused = str(exc)
+    assert refused and "\n" not in refused, (what, refused)
+    assert fingerprint(loaded) == before, what
+    assert not (tmp_path / "export").exists() and not (tmp_path / "other.duckdb").exists()
+    assert not (tmp_path / "q.csv").exists()
+
+
+def test_ordinary_analytics_keep_working(loaded):
+    columns, rows = lake.query(loaded, """
+        WITH per AS (SELECT a.district_name, count(m.metric_id) AS n,
+                            list_sort(list(DISTINCT m.unit)) AS units
+                     FROM articles a LEFT JOIN metrics m USING (article_id) GROUP BY 1)
+        SELECT district_name, n, units, rank() OVER (ORDER BY n DESC) AS r,
+               regexp_matches(district_name, '区$') AS is_qu
+        FROM per ORDER BY r, district_name""")
+    assert columns == ["district_name", "n", "units", "r", "is_qu"] and rows
+    assert rows[0][3] == 1 and isinstance(rows[0][2], list)
+    _, explain = lake.query(loaded, "EXPLAIN SELECT count(*) FROM metrics")
+    assert explain
+
+
+def test_time_travel_reads_an_earlier_snapshot(loaded):
+    (first_snapshot,) = [h["snapshot"] for h in lake.history(loaded) if h["kind"] == "batch"]
+    write_pages(Path(loaded.data) / "more", 6, seed=22)
+    load(loaded, Path(loaded.data) / "more", run_id="second")
+    history = lake.history(loaded)
+    assert [h["run_id"] for h in history if h["kind"] == "batch"] == ["second", "test"]
+    assert history[0]["rows"]["issues"] == 6 and history[0]["pages"] == 6
+    _, [(now, then)] = lake.query(loaded, f"SELECT (SELECT count(*) FROM issues), "
+                                          f"(SELECT count(*) FROM issues AT (VERSION => {first_snapshot}))")
+    assert (now, then) == (10, 4)
+
+
+def test_a_missing_warehouse_and_a_file_that_is_not_one_are_one_line_errors(tmp_path):
+    with pytest.raises(WarehouseMissing):
+        lake.query(make_settings(tmp_path), "SELECT 1")
+    not_a_lake = tmp_path / "notes.txt"
+    not_a_lake.write_text("hello")
+    with pytest.raises(WarehouseError) as caught:
+        lake.query(make_settings(tmp_path, warehouse=str(not_a_lake)), "SELECT 1")
+    assert "\n" not in str(caught.value)
+
+
+# ---------------------------------------------------------------- readers never block the writer
+
+HOLD_READER = """
+import sys, time
+from conftest import make_settings
+from pathlib import Path
+from warehouse import lake
+from warehouse.contract import TABLES
+with lake.reader(make_settings(Path(sys.argv[1]))) as con:
+    con.execute("BEGIN")
+    print(con.execute("SELECT count(*) FROM issues").fetchone()[0], flush=True)
+    time.sleep(float(sys.argv[2]))
+    print(con.execute("SELECT count(*) FROM issues").fetchone()[0], flush=True)
+"""
+
+
+def test_a_reader_inside_a_long_transaction_does_not_block_commits(loaded, tmp_path):
+    reader = subprocess.Popen([sys.executable, "-c", HOLD_READER, str(tmp_path), "4"], stdout=subprocess.PIPE,
+                              text=True, cwd=Path(__file__).parent)
+    assert reader.stdout.readline().strip() == "4"
+    started = time.monotonic()
+    write_pages(Path(loaded.data) / "more", 7, seed=23)
+    load(loaded, Path(loaded.data) / "more", run_id="during")
+    assert time.monotonic() - started < 3.5, "the commit waited for the reader"
+    assert reader.stdout.readline().strip() == "4", "the reader keeps its snapshot"
+    reader.wait()
+    assert len(table_rows(loaded)["issues"]) == 11
+
+
+# ---------------------------------------------------------------- housekeeping
+
+def test_housekeeping_merges_small_files_and_expires_old_snapshots(tmp_path):
+    settings = make_settings(tmp_path, keep_snapshots_days=0)
+    for n in range(12):
+        folder = tmp_path / f"night{n}"
+        write_pages(folder, 1, seed=100 + n)
+        load(settings, folder, run_id=f"night{n}")
+    before_rows, files_before = table_rows(settings), len(data_files(settings))
+    snapshots_before = len(lake.history(settings, limit=1000))
+    with lake.writer(settings) as con:
+        lake.housekeeping(con)
+    assert table_rows(settings) == before_rows
+    with lake.reader(settings) as con:
+        tables_with_rows = sum(con.execute(f"SELECT count(*) > 0 FROM {t}").fetchone()[0] for t in TABLES)
+    assert len(data_files(settings)) <= tables_with_rows < files_before, "one file per table"
+    assert len(lake.history(settings, limit=1000)) < snapshots_before / 3
+
+
+def test_orphaned_files_of_an_interrupted_commit_are_removed(loaded):
+    orphan = Path(loaded.data_files) / "main" / "articles" / "ducklake-interrupted.parquet"
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"PAR1 half written")
+    with lake.writer(loaded) as con:
+        assert lake.remove_orphaned_files(con) == 1
+    assert not orphan.exists()
+
+
+# ---------------------------------------------------------------- migration of a DuckDB-file warehouse
+
+OLD_SCHEMA = """
+CREATE TABLE issues (issue_id VARCHAR, source_name VARCHAR, sha256 VARCHAR, section VARCHAR, theme VARCHAR,
+    issue_date DATE, issue_date_source VARCHAR, article_count INTEGER, parser_version VARCHAR, loaded_at TIMESTAMP);
+CREATE TABLE articles (article_id VARCHAR, issue_id VARCHAR, seq INTEGER, kind VARCHAR, column_name VARCHAR,
+    headline VARCHAR, kicker VARCHAR, subheads VARCHAR[], district_code VARCHAR, district_name VARCHAR,
+    reporters VARCHAR[], correspondents VARCHAR[], authors VARCHAR[], photographers VARCHAR[], body VARCHAR,
+    char_count INTEGER, keywords VARCHAR[], event_date DATE);
+CREATE TABLE proposals (proposal_id VARCHAR, issue_id VARCHAR, article_id VARCHAR, title VARCHAR, kind VARCHAR,
+    proposer VARCHAR, session VARCHAR, year INTEGER, is_collective BOOLEAN, is_key BOOLEAN, status VARCHAR,
+    district_code VARCHAR);
+CREATE TABLE metrics (metric_id VARCHAR, issue_id VARCHAR, article_id VARCHAR, surface VARCHAR, value DOUBLE,
+    value_max DOUBLE, unit VARCHAR, qualifier VARCHAR, subject VARCHAR, sentence VARCHAR, span_start INTEGER,
+    span_end INTEGER, district_code VARCHAR);
+CREATE TABLE districts (district_code VARCHAR, name VARCHAR, short_name VARCHAR, kind VARCHAR);
+CREATE TABLE pages (issue_id VARCHAR, source_name VARCHAR, sha256 VARCHAR, raw BLOB, stored_at TIMESTAMP);
+CREATE TABLE quarantine (source_name VARCHAR, sha256 VARCHAR, stage VARCHAR, reason VARCHAR, detected_at TIMESTAMP);
+CREATE TABLE runs (run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, files_seen INTEGER, loaded INTEGER,
+    skipped INTEGER, duplicates INTEGER, quarantined INTEGER, status VARCHAR);
+"""
+
+
+def legacy_warehouse(path: Path, lake_settings) -> dict[str, int]:
+    """A warehouse as the earlier version wrote it (one DuckDB file), filled from a loaded lake."""
+    source = table_rows(lake_settings, skip=())
+    con = duckdb.connect(str(path))
+    con.execute(OLD_SCHEMA)
+    with lake.reader(lake_settings) as lake_con:
+        for table in ("issues", "articles", "proposals", "metrics", "pages"):
+            frame = lake_con.execute(f"SELECT * FROM {table}").arrow()   # noqa: F841
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+    con.execute("INSERT INTO quarantine VALUES ('bad.txt', 'ab', 'decode', 'binary file (NUL bytes)', now())")
+    con.execute("INSERT INTO runs VALUES ('r1', now(), now(), 5, 4, 0, 0, 1, 'Completed')")
+    con.close()
+    return {t: len(rows) for t, rows in source.items()}
+
+
+def test_a_duckdb_file_warehouse_is_migrated_once_keeping_every_row(loaded, tmp_path):
+    old = tmp_path / "old" / "warehouse.duckdb"
+    old.parent.mkdir()
+    counts = legacy_warehouse(old, loaded)
+    settings = make_settings(tmp_path / "old", warehouse=str(old))
+    with pytest.raises(WarehouseError, match="cppcc migrate"):
+        lake.query(settings, "SELECT 1")
+    from flows.runs import migrate_if_needed
+
+    message = migrate_if_needed(settings)
+    assert message and "pre-ducklake" in message
+    migrated = table_rows(settings, skip=())
+    for table in ("issues", "articles", "proposals", "metrics", "pages"):
+        assert len(migrated[table]) == counts[table], table
+    assert [r[:3] for r in migrated["quarantine"]] == [("bad.txt", "ab", "decode")]
+    assert lake.query(settings, "SELECT run_id, status FROM runs")[1] == [("r1", "Completed")]
+    assert Path(str(old) + ".pre-ducklake").exists() and old.read_bytes()[:16] == b"SQLite format 3\x00"
+    assert migrate_if_needed(settings) is None, "once"
+
+
+def test_the_old_default_file_is_migrated_into_the_new_default_catalog(loaded, tmp_path):
+    root = tmp_path / "fresh"
+    (root / "data").mkdir(parents=True)
+    legacy_warehouse(root / "data" / "warehouse.duckdb", loaded)
+    from cppcc.settings import Settings
+    from flows.runs import migrate_if_needed
+
+    settings = Settings(data=root / "data")
+    assert migrate_if_needed(settings)
+    assert Path(settings.warehouse).name == "warehouse.ducklake"
+    assert len(table_rows(settings)["issues"]) == 4
