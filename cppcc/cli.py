@@ -121,12 +121,12 @@ def _use_prefect(settings: Settings) -> str | None:
 
 def _flow(settings: Settings, **options) -> dict:
     """Run the flow; its failure becomes one line (the reason it records in `runs` and on the Prefect run)."""
+    _use_prefect(settings)          # before Prefect is imported: it reads PREFECT_API_URL then
     import httpx
 
     from flows.ingest import RunFailed as FlowFailed
     from flows.runs import run_flow
 
-    _use_prefect(settings)
     try:
         return run_flow(settings, **options)
     except FlowFailed as exc:
@@ -233,7 +233,7 @@ def query_cmd(sql, warehouse, fmt):
     print_rows(*query(_settings(warehouse=warehouse), sql), fmt)
 
 
-@main.command("sql", context_settings=CONTEXT)
+@main.command("sql", context_settings={"help_option_names": ["--help"], "ignore_unknown_options": True})
 @warehouse_option
 @click.argument("cli_args", nargs=-1, type=click.UNPROCESSED)
 def sql_cmd(warehouse, cli_args):
@@ -363,12 +363,9 @@ def serve(inbox, warehouse, cron, timezone):
         when = schedule(cron, timezone)
     except ValueError as exc:
         raise click.BadParameter(first_line(exc), param_hint="--cron/--timezone") from None
-    api_url = _use_prefect(settings)
-    if api_url is None:
-        from .prefect_server import require_server
+    from .prefect_server import require_server
 
-        require_server(None)
-    serve_deployment(settings, when, api_url)
+    serve_deployment(settings, when, require_server(_use_prefect(settings)))
 
 
 @main.group("prefect-server", cls=Cli, context_settings=CONTEXT)

@@ -25,9 +25,12 @@ def schedule(cron: str, timezone: str):
 
 def serve_deployment(settings: Settings, when, api_url: str) -> None:
     """Serve until SIGTERM or Ctrl-C, which pause the deployment (Prefect's runner does that)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from flows.ingest import nightly_ingest
 
     print(f"serving `nightly-ingest` ({when.cron}, {when.timezone}) against {api_url}; "
           f"SIGTERM or Ctrl-C pauses it and stops", flush=True)
-    nightly_ingest.serve(name="nightly-ingest", schedule=when,
-                         parameters={"settings": settings.model_dump(mode="json")}, print_starting_message=False)
+    with temporary_settings({PREFECT_API_URL: api_url}):    # Prefect was imported before the URL was known
+        nightly_ingest.serve(name="nightly-ingest", schedule=when,
+                             parameters={"settings": settings.resolved().model_dump(mode="json")}, print_starting_message=False)

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
         """The SQLite catalog file, or None for a PostgreSQL catalog."""
         return None if self.uses_postgres else Path(self.warehouse)
 
+    def resolved(self) -> "Settings":
+        """The same settings with absolute paths: a scheduled run starts in another working folder."""
+        paths = {name: Path(getattr(self, name)).resolve() for name in ("data", "inbox", "quarantine", "data_files")}
+        if self.catalog_path is not None:
+            paths["warehouse"] = str(self.catalog_path.resolve())
+        return self.model_copy(update=paths)
+
     @property
     def prefect_home(self) -> Path:
         return self.data / "prefect"

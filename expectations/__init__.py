@@ -8,6 +8,7 @@ GX is imported only when there is something to validate: its import alone costs 
 from __future__ import annotations
 
 import logging
+import threading
 from functools import cache
 
 import polars as pl
@@ -52,6 +53,10 @@ def _expectation(table: str, column: str, check: Check) -> list[dict]:
     raise ValueError(f"{table}.{column}: no expectation for check {check.kind!r}")
 
 
+# GX's context and parsers are not thread-safe (a Dask worker may run two batches in two threads).
+_GX_LOCK = threading.Lock()
+
+
 def _length_column(column: str) -> str:
     return f"_length_of_{column}"
 
@@ -66,7 +71,8 @@ def _gx():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)   # "created temporary directory …"
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):   # sets its own level
+        logging.getLogger(name).setLevel(logging.WARNING)       # "Created temporary directory … for ephemeral docs site"
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("frames")
@@ -96,6 +102,12 @@ def validate_batch(frames: dict[str, pl.DataFrame], taken: dict[str, list[str]])
     failures: dict[str, list[str]] = {}
     if all(frames[t].height == 0 for t in PAGE_TABLES):
         return failures
+    with _GX_LOCK:
+        _validate(frames, taken, failures)
+    return failures
+
+
+def _validate(frames: dict[str, pl.DataFrame], taken: dict[str, list[str]], failures: dict) -> None:
     batches, suites = _gx()
     parameters = {f"taken_{t}": list(taken.get(t, [])) for t in PAGE_TABLES}
     parameters |= {f"keys_{t}": frames[t][TABLES[t].key].to_list() for t in PAGE_TABLES}
@@ -115,4 +127,3 @@ def validate_batch(frames: dict[str, pl.DataFrame], taken: dict[str, list[str]])
             rows = (check.result or {}).get("unexpected_index_list") or []
             for issue_id in ({issue_ids[i] for i in rows} if rows else set(issue_ids)):
                 failures.setdefault(issue_id, []).append(what)
-    return failures

@@ -25,7 +25,7 @@ def preview(settings: Settings, force: bool = False) -> Plan:
     """The plan as the warehouse stands now (read-only; the flow plans again under the run lock)."""
     check_inbox(Path(settings.inbox))
     loaded, held = {}, {}
-    if settings.uses_postgres or Path(settings.warehouse).exists():
+    if lake.exists(settings):
         with lake.reader(settings) as con:
             loaded, held = lake.known_pages(con), lake.quarantined(con)
     return plan_inbox(Path(settings.inbox), loaded, held, settings.settle_seconds, force)

@@ -159,3 +159,15 @@ def test_a_failed_run_is_recorded_with_its_reason_and_artifact(tmp_path, prefect
     status = subprocess.run([str(BIN / "cppcc"), "status", "--warehouse", settings.warehouse],
                             capture_output=True, text=True).stdout
     assert "Failed" in status and "disk full while merging files" in status
+
+
+def test_a_run_is_quiet(tmp_path, prefect_api):
+    """No progress bars, no temp-folder chatter from libraries; the run's own lines say what it did."""
+    from cppcc.generate import write_pages
+
+    write_pages(tmp_path / "inbox", 12, seed=34)
+    result = cppcc("run", root=tmp_path, api=prefect_api)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    for noise in ("Calculating Metrics", "it/s]", "temporary directory", "Traceback", "Warning"):
+        assert noise not in out, noise

@@ -289,3 +289,29 @@ def test_the_old_default_file_is_migrated_into_the_new_default_catalog(loaded, t
     assert migrate_if_needed(settings)
     assert Path(settings.warehouse).name == "warehouse.ducklake"
     assert len(table_rows(settings)["issues"]) == 4
+
+
+def test_the_duckdb_cli_session_is_sandboxed_and_cannot_change_the_warehouse(loaded, tmp_path):
+    before = fingerprint(loaded)
+    data = Path(loaded.data_files)
+    victim = sorted(data.rglob("*.parquet"))[0]
+    script = "\n".join([
+        "SELECT count(*) AS pages FROM issues;",
+        "SELECT count(*) AS first_snapshot FROM issues AT (VERSION => 1);",
+        f"COPY (SELECT 'gone' AS x) TO '{loaded.warehouse}' (FORMAT csv);",
+        f"COPY (SELECT 1 AS x) TO '{victim}' (FORMAT parquet, USE_TMP_FILE false);",
+        "SELECT * FROM read_text('/etc/passwd');",
+        "SET enable_external_access = true;",
+        ".shell touch /tmp/cppcc-sql-escaped",
+        f".output {tmp_path}/out.txt",
+        "INSERT INTO articles (article_id) VALUES ('x');",
+    ]) + "\n"
+    result = subprocess.run([str(Path(sys.executable).parent / "cppcc"), "sql", "--warehouse", loaded.warehouse,
+                             "-batch", "-csv"], input=script, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["pages", "4", "first_snapshot", "0"], result.stdout + result.stderr
+    errors = result.stderr
+    assert errors.count("Permission Error: Cannot access file") == 3, errors     # the two COPYs, read_text
+    assert "the configuration has been locked" in errors and "cannot be used in -safe mode" in errors
+    assert "read-only" in errors.lower() or "read only" in errors.lower(), errors
+    assert fingerprint(loaded) == before
+    assert not Path("/tmp/cppcc-sql-escaped").exists() and not (tmp_path / "out.txt").exists()

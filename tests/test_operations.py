@@ -27,6 +27,8 @@ def cppcc_env(api_url: str | None, root: Path, **extra) -> dict:
            "CPPCC_INBOX": str(root / "inbox"), "CPPCC_WAREHOUSE": str(root / "w.ducklake"), **extra}
     if api_url:
         env["PREFECT_API_URL"] = api_url
+    if not env.get("PREFECT_API_URL"):
+        env.pop("PREFECT_API_URL", None)
     return env
 
 
@@ -300,3 +302,43 @@ def test_dask_runner_parses_on_the_cluster_and_loads_what_the_local_runner_loads
     local = cppcc(prefect_api, tmp_path / "local", "run", CPPCC_BATCH_SIZE="10", CPPCC_INBOX=str(tmp_path / "inbox"))
     assert local.returncode == 0
     assert table_rows(make_settings(tmp_path / "dask")) == table_rows(make_settings(tmp_path / "local"))
+
+
+def _session_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_a_local_server_started_in_the_background_serves_later_runs(tmp_path):
+    """What `make run` does: start the local server, run against it (the run is in its UI), stop it."""
+    from cppcc.prefect_server import free_port, healthy
+
+    port = free_port()
+    env_extra = {"PREFECT_API_URL": ""}
+    started = cppcc(None, tmp_path, "prefect-server", "start", "--port", str(port), **env_extra)
+    assert started.returncode == 0 and f"http://127.0.0.1:{port}" in started.stdout, started.stdout + started.stderr
+    api_url = f"http://127.0.0.1:{port}/api"
+    try:
+        assert "running at" in cppcc(None, tmp_path, "prefect-server", "status").stdout
+        write_pages(tmp_path / "inbox", 3, seed=61)
+        run = start_cppcc(None, tmp_path, "run", **env_extra)
+        out = output_of(run)
+        assert run.returncode == 0 and "loaded 3" in out, out
+        assert "Starting temporary server" not in out, "the run used the local server, not a throwaway one"
+        assert latest_flow_run(api_url)["state_type"] == "COMPLETED"
+        assert not _session_alive(run.pid), "`cppcc run` left a process behind"
+    finally:
+        stopped = cppcc(None, tmp_path, "prefect-server", "stop")
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert wait_for(lambda: not healthy(api_url), timeout=20)
+
+
+def test_a_run_with_an_ephemeral_server_leaves_no_process_behind(tmp_path):
+    write_pages(tmp_path / "inbox", 2, seed=62)
+    run = start_cppcc(None, tmp_path, "run", PREFECT_API_URL="")
+    out = output_of(run)
+    assert run.returncode == 0 and "loaded 2" in out, out
+    assert wait_for(lambda: not _session_alive(run.pid), timeout=10), "the throwaway server outlived the run"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
+import socket
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -133,7 +135,7 @@ def writer(settings) -> Iterator[duckdb.DuckDBPyConnection]:
     Path(settings.data_files).mkdir(parents=True, exist_ok=True)
     if settings.catalog_path is not None and not settings.catalog_path.exists():
         _create(settings)
-    con = _connect(settings, read_only=False)
+    con = _connect(settings, read_only=False)          # a PostgreSQL catalog is created by this ATTACH
     try:
         ensure_schema(con, settings)
         yield con
@@ -141,9 +143,24 @@ def writer(settings) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+def exists(settings) -> bool:
+    """Is there a warehouse yet? (A SQLite catalog file that exists is complete: see `_create`.)"""
+    if settings.catalog_path is not None:
+        return settings.catalog_path.exists()
+    con = duckdb.connect(config=dict(LOCKED_DOWN))
+    try:
+        con.execute(f"LOAD '{extension_file('postgres_scanner')}'")
+        con.execute(f"ATTACH '{settings.warehouse.removeprefix('postgres:')}' AS catalog (TYPE postgres, READ_ONLY)")
+        return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'catalog' "
+                                "AND table_name = 'ducklake_metadata'").fetchone()[0])
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot reach the catalog {settings.warehouse}: {first_line(exc)}") from None
+    finally:
+        con.close()
+
+
 def require_warehouse(settings) -> None:
-    """WarehouseMissing unless the catalog exists (a PostgreSQL catalog is taken to)."""
-    if settings.catalog_path is not None and not settings.catalog_path.exists():
+    if not exists(settings):
         raise WarehouseMissing(f"no warehouse at {settings.warehouse}: run `cppcc run` first")
 
 
@@ -182,8 +199,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, settings) -> None:
             con.executemany("INSERT INTO districts VALUES (?, ?, ?, ?)", rows)
         commit(con, {"kind": "schema", "created": sorted(missing)})
     retention = _interval(settings.keep_snapshots_days)
+    current = dict(con.execute(f"SELECT option_name, value FROM {ALIAS}.options()").fetchall())
     for option in ("expire_older_than", "delete_older_than"):
-        con.execute(f"CALL {ALIAS}.set_option('{option}', '{retention}')")
+        if current.get(option) != retention:
+            con.execute(f"CALL {ALIAS}.set_option('{option}', '{retention}')")
 
 
 def _interval(days: float) -> str:
@@ -191,8 +210,10 @@ def _interval(days: float) -> str:
 
 
 def commit(con: duckdb.DuckDBPyConnection, info: dict) -> None:
-    """COMMIT the open transaction with a commit message that `cppcc history` shows."""
+    """COMMIT the open transaction with a commit message that `cppcc history` shows (and which process made it:
+    several commit at once with a PostgreSQL catalog)."""
     message = info.get("run_id") or info.get("kind", "")
+    info = {**info, "host": socket.gethostname(), "pid": os.getpid()}
     con.execute(f"CALL {ALIAS}.set_commit_message('cppcc', ?, extra_info => ?)", [message, json.dumps(info)])
     con.execute("COMMIT")
 
@@ -418,7 +439,7 @@ def history(settings, limit: int = 20) -> list[dict]:
         info = json.loads(extra) if extra else {}
         out.append({"snapshot": snapshot_id, "time": at, "run_id": info.get("run_id"),
                     "kind": info.get("kind", "maintenance" if snapshot_id else "created"),
-                    "pages": info.get("pages"), "rows": info.get("rows")})
+                    "pages": info.get("pages"), "rows": info.get("rows"), "pid": info.get("pid")})
     return out
 
 
