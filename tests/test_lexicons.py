@@ -1,9 +1,10 @@
+"""The word lists load through schemas that check values as well as keys."""
 import pytest
 
-from transforms.lexicons import LexiconError, load_districts, load_lexicon, validate_lexicon
+from transforms.lexicons import SCHEMAS, LexiconError, load_districts, load_lexicon, validate_lexicon
 
 
-@pytest.mark.parametrize("name", ["layout", "metrics", "proposals"])
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_shipped_lexicons_load(name):
     assert load_lexicon(name)
 
@@ -14,25 +15,39 @@ def test_districts_table_has_the_38_divisions():
     assert {d.kind for d in districts} == {"区", "县", "自治县"}
 
 
-def test_unknown_key_is_rejected():
-    data = {**load_lexicon("proposals"), "kindz": {}}
-    with pytest.raises(LexiconError, match="unknown keys"):
-        validate_lexicon("proposals", data)
+def test_the_districts_table_agrees_with_the_official_reference(shared):
+    import csv
+
+    reference = {r["code"]: r for r in
+                 csv.DictReader((shared / "reference" / "chongqing_divisions.csv").read_text(encoding="utf-8").splitlines())}
+    assert {(d.code, d.name, d.short_name, d.kind) for d in load_districts()} == \
+        {(c, r["name"], r["short_name"], r["kind"]) for c, r in reference.items()}
 
 
-def test_missing_key_is_rejected():
+@pytest.mark.parametrize("name, key, value, message", [
+    ("proposals", "kindz", {}, "unknown keys"),
+    ("proposals", "status", ["办结", ""], "status.1: String should have at least 1 character"),
+    ("proposals", "status", ["办结", "办结"], "listed twice"),
+    ("proposals", "kinds", {"议案": ["议案"]}, "kinds"),
+    ("layout", "roles", {"记者": "writers"}, "roles.记者"),
+    ("layout", "columns", {"区县快递": "briefs"}, "columns.区县快递"),
+    ("layout", "terminal_punctuation", "", "terminal_punctuation"),
+    ("metrics", "money", {"万元": -10000}, "scales must be positive"),
+    ("metrics", "units", [" 家"], "units.0"),
+])
+def test_a_wrong_value_is_refused_naming_its_key(name, key, value, message):
+    data = {**load_lexicon(name), key: value}
+    with pytest.raises(LexiconError, match=message):
+        validate_lexicon(name, data)
+
+
+def test_a_missing_key_is_refused():
     data = dict(load_lexicon("proposals"))
     del data["status"]
     with pytest.raises(LexiconError, match="missing keys"):
         validate_lexicon("proposals", data)
 
 
-def test_empty_entry_is_rejected():
-    data = {**load_lexicon("proposals"), "status": ["办结", ""]}
-    with pytest.raises(LexiconError, match="empty entry"):
-        validate_lexicon("proposals", data)
-
-
-def test_non_mapping_is_rejected():
+def test_a_non_mapping_is_refused():
     with pytest.raises(LexiconError, match="expected a mapping"):
         validate_lexicon("layout", ["not", "a", "mapping"])

@@ -71,14 +71,15 @@ def match_score(unit: HeadlineUnit, unit_words: set[str], draft: Draft, draft_wo
 
 
 def assign_headlines(drafts: list[Draft], runs: list[TitleRun], words: list[set[str]]) -> None:
-    """Set headline/kicker on drafts, best matches first; photos keep no headline."""
+    """Set headline/kicker on drafts, best matches first. A photo takes only a title printed right above it
+    (a titled photo story); `● 区名 ●` items take none."""
     units = [u for run in runs for u in split_run(run)]
     body_districts = [districts.main_district(d.body) for d in drafts]
     unit_words = [content_words(tokenize("".join(unit.lines))) for unit in units]
     pairs = []
     for ui, unit in enumerate(units):
         for di, draft in enumerate(drafts):
-            if draft.kind == "photo":
+            if not draft.takes_headline or (draft.kind == "photo" and draft.first_item != unit.last_item + 1):
                 continue
             score = match_score(unit, unit_words[ui], draft, words[di], body_districts[di])
             if score >= MIN_MATCH_SCORE:

@@ -32,6 +32,9 @@ def issue_id_for(sha256: str) -> str:
 
 
 def article_district(draft: Draft):
+    """The label's district (`● 区名 ●`, or lent to a caption by its story), the headline's, else the body's."""
+    if draft.district is not None:
+        return draft.district
     for title in (draft.headline, draft.kicker):
         if title and (d := districts.prefix_district(title)):
             return d

@@ -1,40 +1,108 @@
-"""Word lists the parser reads. Rules live in code; words live here, in YAML and CSV files."""
+"""Word lists the parser reads. Rules live in code; words live here, in YAML and CSV files.
+
+Each YAML file has a schema (a pydantic model below) that checks its values as well as its keys: a typo
+in a key, an empty word, a role that names no byline column or a unit scale that is not a number is
+refused when the file loads, with the file and the key in the message."""
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Annotated, Literal
 
 import yaml
-
-# The keys each lexicon must have; anything else is a typo and is rejected at load time.
-LEXICON_KEYS = {
-    "layout": {"sections", "columns", "roles", "terminal_punctuation", "closing_marks", "not_signatures"},
-    "metrics": {"units", "excluded_units", "money", "magnitudes", "qualifiers", "not_qualifiers",
-                "range_words", "date_words"},
-    "proposals": {"kinds", "collective", "key", "status", "proposer_groups"},
-}
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class LexiconError(ValueError):
-    """A lexicon file has unknown or missing keys, or an empty entry."""
+    """A lexicon file has unknown or missing keys, or a value of the wrong kind."""
+
+
+def _words_unique(words: list[str]) -> list[str]:
+    duplicates = sorted({w for w in words if words.count(w) > 1})
+    if duplicates:
+        raise ValueError(f"listed twice: {duplicates}")
+    return words
+
+
+Word = Annotated[str, Field(min_length=1, pattern=r"^\S(.*\S)?$")]
+Words = Annotated[list[Word], Field(min_length=1), AfterValidator(_words_unique)]
+Chars = Annotated[str, Field(min_length=1)]
+BylineColumn = Literal["reporters", "correspondents", "authors", "photographers"]
+ItemKind = Literal["feature", "news", "brief", "photo"]
+
+
+class _Lexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Layout(_Lexicon):
+    sections: Words
+    columns: dict[Word, ItemKind | None] = Field(min_length=1)
+    roles: dict[Word, BylineColumn] = Field(min_length=1)
+    credit_words: Words
+    slash_roles: dict[Word, BylineColumn] = Field(min_length=1)
+    item_marks: Chars
+    list_bullets: Chars
+    kicker_lead: Chars
+    terminal_punctuation: Chars
+    closing_marks: Chars
+    not_signatures: Words
+
+
+class Qualifiers(_Lexicon):
+    before: Words
+    after_number: Words
+    after_unit: Words
+
+
+class Metrics(_Lexicon):
+    units: Words
+    excluded_units: Words
+    money: dict[Word, float] = Field(min_length=1)
+    magnitudes: dict[Word, float] = Field(min_length=1)
+    qualifiers: Qualifiers
+    not_qualifiers: Words
+    range_words: Words
+    date_words: Words
+
+    @field_validator("money", "magnitudes")
+    @classmethod
+    def _positive(cls, scales: dict[str, float]) -> dict[str, float]:
+        if any(v <= 0 for v in scales.values()):
+            raise ValueError("scales must be positive numbers")
+        return scales
+
+
+class Proposals(_Lexicon):
+    kinds: dict[Literal["提案", "社情民意信息"], Words]
+    collective: Words
+    key: Words
+    status: Words
+    proposer_groups: Words
+
+
+SCHEMAS: dict[str, type[_Lexicon]] = {"layout": Layout, "metrics": Metrics, "proposals": Proposals}
+# The keys each lexicon must have (from its schema).
+LEXICON_KEYS = {name: set(model.model_fields) for name, model in SCHEMAS.items()}
 
 
 def validate_lexicon(name: str, data: object) -> dict:
+    """The lexicon as plain data, or LexiconError naming the file and the key that is wrong."""
     if not isinstance(data, dict):
         raise LexiconError(f"lexicon {name!r}: expected a mapping, got {type(data).__name__}")
-    expected = LEXICON_KEYS[name]
-    unknown, missing = set(data) - expected, expected - set(data)
+    unknown, missing = set(data) - LEXICON_KEYS[name], LEXICON_KEYS[name] - set(data)
     if unknown:
         raise LexiconError(f"lexicon {name!r}: unknown keys {sorted(unknown)}")
     if missing:
         raise LexiconError(f"lexicon {name!r}: missing keys {sorted(missing)}")
-    for key, value in data.items():
-        items = value if isinstance(value, list) else list(value) if isinstance(value, dict) else [value]
-        if not items or any(item in ("", None) for item in items):
-            raise LexiconError(f"lexicon {name!r}: key {key!r} has an empty entry")
-    return data
+    try:
+        return SCHEMAS[name].model_validate(data).model_dump()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise LexiconError(f"lexicon {name!r}: {where}: {error['msg']} (got {error.get('input')!r})") from None
 
 
 @cache
