@@ -1,10 +1,19 @@
+"""Proposal rules, each on a sentence written here: what counts, its kind, proposer, session, year, flags."""
+import pytest
+
+from transforms.districts import by_code
 from transforms.proposals import extract_proposals
+
+WANZHOU = by_code()["500101"]
+
+
+def titles(body: str, **kw) -> list[tuple[str, str]]:
+    return [(p.title, p.kind) for p in extract_proposals(body, **kw)]
 
 
 def test_chain_of_titles_named_as_public_opinion_reports():
-    found = extract_proposals("委员们已反映《关于加强企业5G工厂建设的建议》《工业母机发展难题待破解》等社情民意信息50余篇。")
-    assert [(p.title, p.kind) for p in found] == [("关于加强企业5G工厂建设的建议", "社情民意信息"),
-                                                  ("工业母机发展难题待破解", "社情民意信息")]
+    found = titles("委员们已反映《关于加强企业5G工厂建设的建议》《工业母机发展难题待破解》等社情民意信息50余篇。")
+    assert found == [("关于加强企业5G工厂建设的建议", "社情民意信息"), ("工业母机发展难题待破解", "社情民意信息")]
 
 
 def test_collective_key_proposal_with_proposer_session_and_year():
@@ -15,5 +24,79 @@ def test_collective_key_proposal_with_proposer_session_and_year():
     assert p.is_collective and p.is_key and p.status == "办结"
 
 
-def test_other_documents_in_brackets_are_not_proposals():
-    assert extract_proposals("编制“独居老人”应用《全市复用工作指南》，分步推动。") == []
+@pytest.mark.parametrize("body", [
+    "编制“独居老人”应用《全市复用工作指南》，分步推动。",
+    "唐明代表农工党界别，以《关于发展夜间经济的建议》为题发言。",
+    "赵强代表经济界别，发言题目是《关于培育新材料产业的建议》。",
+    "人大代表钱进的建议《关于修缮老街的建议》获评优秀代表建议。",
+    "区人大代表提交议案《关于加快建设城南公园的议案》。",
+    "经验做法以《政协工作信息》专刊形式呈报市委。",
+], ids=["a-guide", "speech-title", "speech-title-before", "congress-suggestion", "motion", "publication"])
+def test_other_documents_in_brackets_are_not_proposals(body):
+    assert extract_proposals(body) == []
+
+
+def test_a_title_handed_to_a_session_is_a_proposal_even_when_the_sentence_never_says_so():
+    body = ("万州区政协委员李红在走访中发现多个村饮水难。她与村干部收集诉求，在区政协五届二次会议上提交了"
+            "《关于改善山区饮水的建议》，建议并网供水。")
+    (p,) = extract_proposals(body, district=WANZHOU)
+    assert (p.kind, p.proposer, p.session, p.year) == ("提案", "李红", "万州区政协五届二次会议", None)
+
+
+def test_a_title_written_then_submitted_after_it():
+    (p,) = extract_proposals("张平也是区政协委员。他注意到公园缺少座椅，写成《关于增设公园座椅的建议》，提交区政协五届二次会议。",
+                             district=WANZHOU)
+    assert (p.kind, p.proposer, p.session) == ("提案", "张平", "万州区政协五届二次会议")
+
+
+def test_a_neighbouring_proposal_word_does_not_make_a_suggestion_a_proposal():
+    body = "会上，社区委的集体提案《关于发展小面产业的建议》获评优秀提案；钱进的个人建议《关于修缮老街的建议》获评优秀代表建议。"
+    assert titles(body) == [("关于发展小面产业的建议", "提案")]
+
+
+def test_a_proposer_of_any_length_before_or_after_委员():
+    assert extract_proposals("魏东委员的提案《关于加强社区养老的建议》获得好评。")[0].proposer == "魏东"
+    assert extract_proposals("欧阳明月委员的提案《关于加强社区养老的建议》获得好评。")[0].proposer == "欧阳明月"
+    assert extract_proposals("2021年，委员王小明在区政协会议期间提交了《关于职业教育的建议》提案。")[0].proposer == "王小明"
+
+
+def test_a_follow_up_sentence_names_the_proposer():
+    (p,) = extract_proposals("政协对2023年度B类提案《关于改造民主路的建议》进行督办。这件提案由政协委员李伟提出，住建委主办。")
+    assert (p.proposer, p.year) == ("李伟", 2023)
+
+
+def test_members_not_named_give_no_proposer():
+    (p,) = extract_proposals("评选出100件优秀提案，在外地工作的市政协委员提出的《关于建设高铁站的建议》在其列。")
+    assert p.proposer is None and p.kind == "提案"
+
+
+def test_a_county_cppcc_of_its_own_is_a_collective_proposer_and_该县_is_made_explicit():
+    (p,) = extract_proposals("为此，该县政协东溪片区委员小组提交了集体提案《关于柑橘产业联盟的建议》。", district=WANZHOU)
+    assert (p.proposer, p.is_collective) == ("万州县政协东溪片区委员小组", True)
+    (p,) = extract_proposals("2017年召开的市政协四届五次全会期间，石柱县政协结合本地优势，递交了《关于发展康养产业的建议》提案。")
+    assert (p.proposer, p.is_collective, p.session, p.year) == ("石柱县政协", True, "重庆市政协四届五次会议", 2017)
+
+
+def test_key_and_status_attach_only_to_the_proposal_their_sentence_names():
+    body = ("委员提交了提案《关于修建步道的建议》。随后又提交了提案《关于增设路灯的建议》，该提案被列为重点提案，目前已办结。")
+    first, second = extract_proposals(body)
+    assert (first.is_key, first.status) == (False, None)
+    assert (second.is_key, second.status) == (True, "办结")
+
+
+def test_the_year_comes_from_the_text_not_the_page():
+    (p,) = extract_proposals("委员提交了提案《关于修建步道的建议》。", issue_year=2025)
+    assert p.year is None
+    (p,) = extract_proposals("去年，委员提交了提案《关于修建步道的建议》。", issue_year=2025)
+    assert p.year == 2024
+
+
+def test_a_title_that_is_itself_a_proposal():
+    (p,) = extract_proposals("会后，《关于兴建儿童公园的提案》被列为区政协十五届五次会议第015号重点提案。", district=WANZHOU)
+    assert (p.kind, p.session, p.is_key) == ("提案", "万州区政协十五届五次会议", True)
+
+
+def test_a_party_committee_named_before_owns_its_sub_committee():
+    body = "九三学社万州区委员会社员积极参会。会上，社区委的集体提案《关于发展小面产业的建议》获评优秀提案。"
+    (p,) = extract_proposals(body)
+    assert (p.proposer, p.is_collective) == ("九三学社万州区委员会社区委", True)

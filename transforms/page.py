@@ -78,7 +78,7 @@ def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
             "body": body, "char_count": len(body), "keywords": keywords(draft_tokens),
             "event_date": first_event_date(body, year),
         })
-        for n, p in enumerate(extract_proposals(body, year), start=1):
+        for n, p in enumerate(extract_proposals(body, year, district), start=1):
             proposals.append({"proposal_id": f"{article_id}-p{n:02d}", "issue_id": issue_id,
                               "article_id": article_id, "district_code": code, **asdict(p)})
         for n, m in enumerate(extract_metrics(body), start=1):

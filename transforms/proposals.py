@@ -1,21 +1,26 @@
 """Proposals (提案) and public-opinion reports (社情民意信息) named in 《》.
 
-A 《title》 counts when the words right around it (or around the chain of titles it stands in,
-`《A》《B》等社情民意信息`) name it a proposal or a report; guides, plans and rules do not count."""
+A 《title》 (or a chain of them, `《A》《B》等社情民意信息`) counts when the words next to it, inside its own
+sentence, name it a proposal or a report, or say it was handed to a CPPCC session (`在区政协三届四次会议上
+提交了《…的建议》`), and nothing there makes it something else: a people's-congress motion or suggestion
+(议案, 代表建议) or the title of a speech (`以《…》为题发言`). Key, status and proposer words count in that
+sentence and in follow-up sentences that refer back to it (`该提案被列为重点提案`), never for a neighbour."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 from . import districts
-from .lexicons import load_lexicon
+from .lexicons import District, load_lexicon
 
-CONTEXT_BEFORE = 12      # characters before the first title of a chain
-CONTEXT_AFTER = 10       # characters after the last title of a chain
-FOLLOW_UP_CHARS = 400    # how far on the text may still speak of "该提案"
-_SESSION = re.compile(r"政协[一二三四五六七八九十]+届[一二三四五六七八九十]+次会议")
-_MEMBER_NAME = re.compile(r"委员([\u4e00-\u9fff]{2,3})")
+CONTEXT_BEFORE = 16      # characters before the first title of a chain where a cue still counts
+CONTEXT_AFTER = 12       # characters after the last title
+TITLE_ENDINGS = ("建议", "提案", "意见")   # what a submission's own title ends with
 _TITLE_CHAIN = re.compile(r"(?:《[^《》]{2,80}》[、和及与]?)+")
+_NUMERAL = "一二三四五六七八九十"
+_SESSION = re.compile(rf"政协第?([{_NUMERAL}]+)届([{_NUMERAL}]+)次(?:会议|全会|全体会议)")
+_CJK_NAME = r"[\u4e00-\u9fff]{2,4}"
+_SENTENCE_END = "。！？；\n"
 
 
 @dataclass(frozen=True)
@@ -30,113 +35,214 @@ class Proposal:
     status: str | None
 
 
-def _kind_near(before: str, after: str) -> tuple[str | None, str]:
-    """The kind named next to a title chain, and the word that named it."""
-    lex = load_lexicon("proposals")
-    best = None
+def _lexicon():
+    return load_lexicon("proposals")
+
+
+def _sentence(body: str, start: int, end: int) -> tuple[int, int]:
+    left = max(body.rfind(ch, 0, start) for ch in _SENTENCE_END) + 1
+    rights = [i for i in (body.find(ch, end) for ch in _SENTENCE_END) if i >= 0]
+    return left, (min(rights) + 1 if rights else len(body))
+
+
+def _kind(before: str, after: str, titles: list[str], sentence: str) -> str | None:
+    """The kind the nearest cue gives the chain, or None (no cue, or the nearest cue says it is not one)."""
+    lex = _lexicon()
+    cues: list[tuple[int, str | None]] = []
+
+    def near(word: str, kind: str | None) -> None:
+        if (pos := before.rfind(word)) >= 0 and len(before) - pos - len(word) <= CONTEXT_BEFORE:
+            cues.append((len(before) - pos - len(word), kind))
+        if (pos := after.find(word)) >= 0 and pos <= CONTEXT_AFTER:
+            cues.append((pos, kind))
+
     for kind, words in lex["kinds"].items():
         for word in words:
-            # A word after the chain ("…》等社情民意信息") or the last words before it ("提交集体提案《").
-            for pos, where in ((after.find(word), "after"), (len(before) - before.rfind(word) - len(word)
-                                                             if word in before else -1, "before")):
-                if pos >= 0 and (best is None or pos < best[0]):
-                    best = (pos, kind, word)
-    return (best[1], best[2]) if best else (None, "")
-
-
-def _sentence_start(body: str, pos: int) -> int:
-    return max(body.rfind(ch, 0, pos) for ch in "。！？\n") + 1
-
-
-def _session(body: str, chain_start: int) -> str | None:
-    """`巴南区政协十五届三次会议`: the session named shortly before the title, with its district."""
-    window = body[max(0, chain_start - 80):chain_start]
-    matches = list(_SESSION.finditer(window))
-    if not matches:
+            near(word, kind)
+    if all(t.endswith(TITLE_ENDINGS) for t in titles):
+        if all(t.endswith("提案") for t in titles):
+            cues.append((0, "提案"))
+        if "政协" in sentence:
+            for verb in lex["submission_verbs"]:
+                near(verb, "提案")
+    for word in lex["not_proposal"]:
+        near(word, None)
+    if not cues:
         return None
-    m = matches[-1]
-    owner = [d for d, _, pos in districts.find_districts(window[:m.start()])
-             if window[:m.start()].endswith(window[pos:m.start()]) and pos + 1 < m.start()]
-    prefix = window[:m.start()]
-    for d in owner:
-        for alias in (d.name, d.short_name + d.kind[-1], d.short_name):
-            if prefix.endswith(alias):
-                return alias + m.group()
-    return m.group()
+    nearest = min(distance for distance, _ in cues)
+    kinds = {kind for distance, kind in cues if distance == nearest}
+    return None if None in kinds else kinds.pop()
 
 
-def _sentences_before(body: str, pos: int, count: int = 2) -> list[str]:
-    """The text of the sentence up to `pos`, then the sentences before it, nearest first."""
-    out, end = [], pos
-    for _ in range(count):
-        start = _sentence_start(body, end)
-        out.append(body[start:end])
-        end = start - 1
-        if end <= 0:
-            break
-    return out
+def _session(text: str, district: District | None) -> str | None:
+    """The session named in `text` with its owner as written: `璧山区政协十届五次会议`; `区政协…` takes the
+    article's district, `市政协…` is 重庆市's; `第` and 全会 are normalised away."""
+    m = _SESSION.search(text)
+    if not m:
+        return None
+    prefix = text[max(0, m.start() - 12):m.start()]
+    owner = ""
+    for d, _, pos in districts.find_districts(prefix):
+        if prefix.endswith(prefix[pos:]) and re.fullmatch(r"[\u4e00-\u9fff]*?(区|县)?", prefix[pos:]):
+            owner = d.short_name + ("区" if d.kind == "区" else "县")
+    if not owner and prefix.endswith(("区", "县")) and district is not None:
+        owner = district.short_name + prefix[-1]
+    elif not owner and prefix.endswith("市"):
+        owner = "重庆市"
+    return f"{owner}政协{m.group(1)}届{m.group(2)}次会议"
 
 
-def _proposer(body: str, chain_start: int, session: str | None) -> str | None:
-    """`民进界别提交集体提案《…》` -> 民进界别; `他将…变成了提案` -> the member the story is about;
-    else the 政协 body that is the subject of the sentence (or the one before)."""
-    lex = load_lexicon("proposals")
-    sentences = _sentences_before(body, chain_start)
-    clause = re.split(r"[，,；]", sentences[0])[-1]
-    m = re.search(r"([\u4e00-\u9fff]{2,12}?)(?:提交|提出|撰写|递交)了?", clause)
-    if m:
-        name = re.sub(r"^(在|由|经)", "", m.group(1))
-        if any(name.endswith(g) or name.startswith(g) for g in lex["proposer_groups"]):
-            return name
-    if re.search(r"[他她]", clause):
-        names = [n for n in _MEMBER_NAME.findall(body[:chain_start])]
-        if names:
-            counts = {n: body.count(n[:2]) + body.count(n) for n in names}
-            best = max(names, key=lambda n: counts[n])
-            return best if body.count(best) > 1 else best[:2]
-    for sentence in sentences:
-        if session:
-            sentence = sentence.replace(session, "")
-        for d, _, pos in districts.find_districts(sentence):
-            m = re.match(r"[\u4e00-\u9fff]{1,10}?[区县]政协", sentence[pos:])
-            if m and m.group().startswith((d.name, d.short_name + d.kind[-1])):
-                return m.group()
+def _year(texts: list[str], issue_year: int | None) -> int | None:
+    """The year the sentence (or the one before it) states: `2021 年`, `2023 年度`, 今年/去年 from the issue."""
+    for text in texts:
+        years = re.findall(r"((?:19|20)\d\d)年", text)
+        if years:
+            return int(years[-1])
+    for text in texts:
+        if issue_year and "去年" in text:
+            return issue_year - 1
+        if issue_year and "今年" in text:
+            return issue_year
     return None
 
 
-def _year(body: str, chain_start: int, issue_year: int | None) -> int | None:
-    """The year stated in the sentence that names the proposal, else the issue's year (去年: the one before)."""
-    window = body[_sentence_start(body, chain_start):chain_start]
-    years = re.findall(r"((?:19|20)\d\d)年", window)
-    if years:
-        return int(years[-1])
-    if issue_year and "去年" in window:
-        return issue_year - 1
-    return issue_year
+def member_names(text: str) -> list[tuple[int, str]]:
+    """(position, name) of CPPCC members the text names: `政协委员王俊`, `魏东委员`, `欧阳明月委员的`,
+    `马开银也是…委员`. A name is what jieba tags a person's name (`nr`) where the pattern expects one."""
+    out = []
+    for m in re.finditer(rf"(?:^|(?<=[，。、；：“”\s由是与和及对请让]))({_CJK_NAME}?)(?=委员|常委)", text):
+        if _is_name(m.group(1)):
+            out.append((m.start(1), m.group(1)))
+    for m in re.finditer(rf"委员({_CJK_NAME})", text):
+        if name := _leading_name(text[m.start(1):m.start(1) + 6]):
+            out.append((m.start(1), name))
+    for m in re.finditer(rf"(?:^|(?<=[。；\n]))({_CJK_NAME}?)(?:也|还|则)?是[^。]{{0,12}}委员", text):
+        if _is_name(m.group(1)):
+            out.append((m.start(1), m.group(1)))
+    return sorted(set(out))
 
 
-def extract_proposals(body: str, issue_year: int | None = None) -> list[Proposal]:
-    lex = load_lexicon("proposals")
+def _leading_name(text: str) -> str | None:
+    """The person name a text starts with, by jieba's part-of-speech tags."""
+    from .tokens import tag
+
+    tagged = tag(text)
+    if not tagged or tagged[0][1] != "nr":
+        return None
+    name = tagged[0][0]
+    if len(name) == 1 and len(tagged) > 1 and len(tagged[1][0]) <= 2 and tagged[1][1][:1] in "anvz":
+        name += tagged[1][0]          # a surname jieba split off its given name (`瞿` + `显贵`)
+    return name if 2 <= len(name) <= 4 else None
+
+
+def _is_name(text: str) -> bool:
+    """The whole text is a person's name: it starts with one (`欧阳明月`: jieba tags `欧阳明` and `月`)."""
+    return _leading_name(text) is not None
+
+
+def _group(text: str, district: District | None) -> str | None:
+    """A group that submits (`民进界别`, `县政协`, `该县政协大溪片区委员小组`), with 该县/该区 made explicit."""
+    lex = _lexicon()
+    groups = "|".join(map(re.escape, sorted(lex["proposer_groups"], key=len, reverse=True)))
+    verbs = "|".join(map(re.escape, lex["submission_verbs"]))
+    matches = list(re.finditer(rf"(?:^|(?<=[，。；：、\s]))([\u4e00-\u9fff]{{0,14}}(?:{groups}))"
+                               rf"(?=的集体提案|{verbs}|结合|便|就|也|还|积极|，)", text))
+    if not matches:
+        return None
+    name = re.sub(r"^.*?(?:在|由|经|会上|时|后)(?=[\u4e00-\u9fff]{2})", "", matches[-1].group(1))
+    if name.startswith(("该县", "该区")) and district is not None:
+        name = district.short_name + name[1:]
+    elif name.startswith(("县政协", "区政协")) and district is not None:
+        name = district.short_name + name
+    return name
+
+
+def _with_party(name: str, before: str) -> str:
+    """A committee named on its own (`社区委`) belongs to the party committee the text named before it."""
+    if len(name) > 4:
+        return name
+    parties = "|".join(map(re.escape, _lexicon()["parties"]))
+    found = re.findall(rf"(?:{parties})[\u4e00-\u9fff]{{0,6}}?委员会", before)
+    return found[-1] + name if found else name
+
+
+def _proposer(body: str, chain_start: int, sentence_start: int, district: District | None) -> tuple[str | None, bool]:
+    """(proposer, it is a group) for the chain starting at `chain_start`."""
+    clause = body[sentence_start:chain_start]
+    if m := re.search(rf"({_CJK_NAME})委员的(?:个人)?提案$", clause):
+        return m.group(1), False
+    if re.search(r"委员(?:们)?(?:提出|提交)的$", clause):
+        return None, False                     # members not named
+    if group := _group(clause, district):
+        return _with_party(group, body[:sentence_start + len(clause)]), True
+    members = member_names(body[:chain_start])
+    if named := [name for pos, name in members if pos >= sentence_start]:
+        return named[-1], False
+    if members:        # `他将…变成了提案《`, `会后，《…》被列为…`: the member the story follows
+        return members[-1][1], False
+    previous = body[max(body.rfind(ch, 0, sentence_start - 1) for ch in _SENTENCE_END) + 1:sentence_start]
+    if group := _group(previous, district):
+        return group, True
+    return None, False
+
+
+def _follow_ups(body: str, sentence_end: int, next_chain: int) -> list[str]:
+    """Sentences after the title's that refer back to it, up to the sentence naming the next title."""
+    anaphors = _lexicon()["anaphors"]
+    out, pos = [], sentence_end
+    while pos < next_chain:
+        while pos < len(body) and body[pos] in _SENTENCE_END:
+            pos += 1
+        if pos >= min(next_chain, len(body)):
+            break
+        start, end = _sentence(body, pos, pos)
+        if end > next_chain:            # that sentence names the next title: its words are the next one's
+            break
+        sentence = body[pos:end]
+        if any(a in sentence for a in anaphors) or re.search(r"(?:由|由政协)委员\S{2,4}提出", sentence):
+            out.append(sentence)
+        pos = end
+    return out
+
+
+def extract_proposals(body: str, issue_year: int | None = None, district: District | None = None) -> list[Proposal]:
+    lex = _lexicon()
+    chains = list(_TITLE_CHAIN.finditer(body))
+    named = []                                   # (chain, its sentence, the text before and after it, titles, kind)
+    for n, chain in enumerate(chains):
+        start, end = _sentence(body, chain.start(), chain.end())
+        previous_end = chains[n - 1].end() if n else 0
+        next_start = chains[n + 1].start() if n + 1 < len(chains) else len(body)
+        before, after = body[max(start, previous_end):chain.start()], body[chain.end():min(end, next_start)]
+        titles = [t.strip() for t in re.findall(r"《([^《》]+)》", chain.group())]
+        if kind := _kind(before, after, titles, body[start:end]):
+            named.append((chain, start, end, before, after, titles, kind))
     out: list[Proposal] = []
-    for chain in _TITLE_CHAIN.finditer(body):
-        before = body[max(0, chain.start() - CONTEXT_BEFORE):chain.start()]
-        after = body[chain.end():chain.end() + CONTEXT_AFTER]
-        kind, word = _kind_near(before, after)
-        if kind is None:
-            continue
-        follow = body[chain.end():chain.end() + FOLLOW_UP_CHARS]
-        context = before + word + follow
-        session = _session(body, chain.start())
-        later = [s for s in re.split("[。！？]", body[chain.end():]) if "提案" in s]
-        status = next((w for s in later for w in lex["status"] if w in s), None) if kind == "提案" else None
-        for title in re.findall(r"《([^《》]+)》", chain.group()):
+    for n, (chain, start, end, before, after, titles, kind) in enumerate(named):
+        next_named = named[n + 1][0].start() if n + 1 < len(named) else len(body)
+        follow = _follow_ups(body, end, next_named) if kind == "提案" else []
+        said = before + chain.group() + after + "".join(follow)      # its sentence, and what refers back to it
+        proposer, group = _proposer(body, chain.start(), start, district)
+        for sentence in follow:
+            if m := re.search(r"由(?:政协)?委员(\S{2,4}?)提出", sentence):
+                proposer, group = m.group(1), False
+        previous_sentence = body[max(body.rfind(ch, 0, start - 1) for ch in _SENTENCE_END) + 1:start]
+        session = _session(body[start:end], district) or _session_of_numbered(body, chain.start(), district)
+        for title in titles:
             out.append(Proposal(
-                title=title.strip(), kind=kind,
-                proposer=_proposer(body, chain.start(), session),
-                session=session,
-                year=_year(body, chain.start(), issue_year),
-                is_collective=any(w in before[-6:] for w in lex["collective"]),
-                is_key=kind == "提案" and any(w in context for w in lex["key"]),
-                status=status,
+                title=title, kind=kind, proposer=proposer, session=session,
+                year=_year([body[start:chain.start()], previous_sentence], issue_year),
+                is_collective=kind == "提案" and (group or any(w in before for w in lex["collective"])),
+                is_key=kind == "提案" and any(w in said for w in lex["key"]),
+                status=next((w for w in lex["status"] if w in said), None) if kind == "提案" else None,
             ))
     return out
+
+
+def _session_of_numbered(body: str, chain_start: int, district: District | None) -> str | None:
+    """`县政协将其列为1号提案`: the session an earlier sentence names together with a 提案."""
+    for m in reversed(list(_SESSION.finditer(body, 0, chain_start))):
+        start, end = _sentence(body, m.start(), m.end())
+        if "提案" in body[m.end():end]:
+            return _session(body[max(start, m.start() - 12):end], district)
+    return None

@@ -53,6 +53,11 @@ def tokenize(text: str) -> list[str]:
     return _tokenizer().cut(text)
 
 
+def tag(text: str) -> list[tuple[str, str]]:
+    """(word, part of speech) pairs, jieba's tags: `nr` a person's name, `ns` a place."""
+    return _tokenizer().tag(text, True)
+
+
 def content_words(tokens: list[str]) -> set[str]:
     """Tokens that carry meaning: two or more characters, not a stop word, not a number."""
     _, _, stop = _idf()

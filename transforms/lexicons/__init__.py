@@ -77,10 +77,14 @@ class Metrics(_Lexicon):
 
 class Proposals(_Lexicon):
     kinds: dict[Literal["提案", "社情民意信息"], Words]
+    submission_verbs: Words
+    not_proposal: Words
     collective: Words
     key: Words
     status: Words
+    anaphors: Words
     proposer_groups: Words
+    parties: Words
 
 
 SCHEMAS: dict[str, type[_Lexicon]] = {"layout": Layout, "metrics": Metrics, "proposals": Proposals}
