@@ -1,7 +1,8 @@
-"""Quantities a story reports (see ../shared/spec/metrics-guideline.md): `124家委员企业`, `7万余名`, `228.64亿元`.
+"""Quantities a story reports (see ../shared/spec/metrics-guideline.md): `124家委员企业`, `7万余名`, `228.64亿元`,
+and the same written in Chinese numerals: `两千余人`, `百余家`, `三场`, `近万元`, `一千二百亩`.
 
-The words (units, qualifiers, date words) come from lexicons/metrics.yaml; this module holds the rules.
-"""
+The words (units, qualifiers, date words, set phrases) come from lexicons/metrics.yaml; this module holds
+the rules."""
 from __future__ import annotations
 
 import re
@@ -14,6 +15,10 @@ from .numbers import read_number
 SUBJECT_MAX_CHARS = 10
 _CLAUSE_END = "，。、；：！？（）“”‘’《》\n"
 _SENTENCE_END = "。！？；\n"
+_ARABIC = r"\d+(?:[.,]\d+)*"
+_CHINESE = "零〇一二两三四五六七八九十百千万亿"
+_CHINESE_NUMBER = rf"[{_CHINESE}]*[一二两三四五六七八九十百千万][{_CHINESE}]*"
+_SUBJECT_TAGS = ("n", "vn", "j", "nz", "an", "ng", "nt", "l")   # jieba tags of the words a subject is made of
 
 
 @dataclass(frozen=True)
@@ -29,53 +34,91 @@ class Metric:
     span_end: int
 
 
+def _lex():
+    return load_lexicon("metrics")
+
+
 def _alternation(words) -> str:
     return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
 
 
 @cache
 def _pattern() -> re.Pattern:
-    lex = load_lexicon("metrics")
+    """qualifier? number qualifier? magnitude? qualifier? (range number magnitude?)? unit qualifier?"""
+    lex = _lex()
     units = list(lex["units"]) + [u for u in lex["money"] if u != "元"] + ["元", "%", "％"]
     magnitudes = _alternation(m for m in lex["magnitudes"] if m not in ("百",))
-    number = r"\d+(?:[.,]\d+)*"
+    after_number = _alternation(lex["qualifiers"]["after_number"])
+    number = rf"(?<![\d.+A-Za-z])(?:{_ARABIC})|(?<![{_CHINESE}第届周初])(?:{_CHINESE_NUMBER})"
     return re.compile(
         rf"(?P<pre>{_alternation(lex['qualifiers']['before'])})?"
-        rf"(?<![\d.+A-Za-z])(?P<num>{number})(?P<mag>{magnitudes})?(?P<q1>{_alternation(lex['qualifiers']['after_number'])})?"
-        rf"(?:(?P<range>{_alternation(lex['range_words'])})(?P<num2>{number})(?P<mag2>{magnitudes})?)?"
+        rf"(?P<num>{number})(?P<q0>{after_number})?(?P<mag>{magnitudes})?(?P<q1>{after_number})?"
+        rf"(?:(?P<range>{_alternation(lex['range_words'])})(?P<num2>{_ARABIC}|{_CHINESE_NUMBER})(?P<mag2>{magnitudes})?)?"
         rf"(?P<unit>{_alternation(units)})"
         rf"(?P<q2>{_alternation(lex['qualifiers']['after_unit'])})?"
     )
 
 
 def _protected_spans(body: str) -> list[tuple[int, int]]:
-    """Spans whose numbers are names, not quantities: 《titles》 and short quoted codes (“1530”, “3+3+N”)."""
+    """Spans whose numbers are names, not quantities: 《titles》, short quoted codes and slogans
+    (“1530”, “3+3+N”, “四送”, “一村一委员”)."""
     spans = [m.span() for m in re.finditer(r"《[^》]*》", body)]
-    spans += [m.span() for m in re.finditer(r"“[^”]{0,12}”", body) if re.search(r"\d", m.group())
-              and not re.search(r"[\u4e00-\u9fff]{3,}", m.group())]
+    for m in re.finditer(r"[“‘][^”’]{0,12}[”’]", body):
+        text = m.group()
+        if re.search(r"\d", text) and not re.search(r"[\u4e00-\u9fff]{3,}", text) or re.search(f"[{_CHINESE}]", text):
+            spans.append(m.span())
     return spans
 
 
-def _is_date_or_code(body: str, m: re.Match) -> bool:
-    lex = load_lexicon("metrics")
+def _chinese(m: re.Match) -> bool:
+    return not m.group("num")[0].isdigit()
+
+
+def _excluded(body: str, m: re.Match) -> bool:
+    """Dates, clock times, ordinals, sessions, codes and set phrases are not quantities."""
+    lex = _lex()
     start, end = m.start("num"), m.end()
     num, unit = m.group("num"), m.group("unit")
-    before, after = body[max(0, start - 1):start], body[end:end + 2]
-    if unit in lex["excluded_units"] or before == "第":
+    before = body[max(0, start - 1):start]
+    if unit in lex["excluded_units"] or before in ("第", "+") or body[end:end + 1] == "+":
         return True
-    if unit == "年" and not m.group("q1") and not m.group("mag") and re.fullmatch(r"(19|20)\d\d", num):
-        return True       # 2024年, 2022年初: a year, not a duration
+    if unit == "年" and not (m.group("q0") or m.group("q1") or m.group("mag")) and re.fullmatch(r"(19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3}", num):
+        return True       # 2024年, 二〇二四年, 2022年初: a year, not a duration
     if unit == "年" and any(body.startswith(w[1:], end) for w in lex["date_words"] if w.startswith("年")):
         return True
-    return after[:1] == "+" or body[max(0, start - 1):start] == "+"
+    if unit in ("年", "天", "个月", "小时", "分钟") and any(body.startswith(w, end) for w in lex["relative_time"]):
+        return True       # 两年前: a point in time
+    if _chinese(m):
+        text = body[start:start + 12]
+        if any(text.startswith(phrase) for phrase in lex["numeral_phrases"]):
+            return True
+        if body[end:end + 1] == unit[-1]:          # 一件件提案, 一次次视察: "each one", not a count
+            return True
+    return False
 
 
 def _subject(body: str, start: int, end: int) -> str:
-    after = re.split(f"[{_CLAUSE_END}]", body[end:end + 30], maxsplit=1)[0]
-    if after:
-        return after[:SUBJECT_MAX_CHARS]
-    before = re.split(f"[{_CLAUSE_END}]", body[max(0, start - 30):start])[-1]
-    return before[-SUBJECT_MAX_CHARS:].lstrip("共计累达有了")
+    """What is counted: the nouns right after the quantity (`9名委员` -> 委员), else those right before it
+    (`委员提案 163 件` -> 委员提案). Never punctuation."""
+    from .tokens import tag
+
+    after = re.split(f"[{_CLAUSE_END}]", body[end:end + 24], maxsplit=1)[0]
+    words = []
+    for word, pos in tag(after):
+        if not pos.startswith(_SUBJECT_TAGS) or sum(map(len, words)) + len(word) > SUBJECT_MAX_CHARS:
+            break
+        words.append(word)
+    if words:
+        return "".join(words)
+    before = re.split(f"[{_CLAUSE_END}]", body[max(0, start - 24):start])[-1]
+    words = []
+    for word, pos in reversed(tag(before)):
+        # the word next to the number heads the subject even when jieba reads it as a verb (提案)
+        head = not words and pos == "v" and len(word) >= 2
+        if not (pos.startswith(_SUBJECT_TAGS) or head) or sum(map(len, words)) + len(word) > SUBJECT_MAX_CHARS:
+            break
+        words.insert(0, word)
+    return "".join(words)
 
 
 def _sentence(body: str, start: int, end: int) -> str:
@@ -85,28 +128,37 @@ def _sentence(body: str, start: int, end: int) -> str:
     return body[left:right].strip()
 
 
+def _values(m: re.Match) -> tuple[float | None, float | None]:
+    """(value, value_max): `3至8年` is a range; so is `五六万` (five or six ten-thousands)."""
+    mag, mag2 = m.group("mag") or "", m.group("mag2") or ""
+    num = m.group("num")
+    if pair := re.fullmatch(r"([一二三四五六七八])([二三四五六七八九])([十百千万亿]*)", num):
+        low, high = (read_number(d + pair.group(3) + mag) for d in pair.group(1, 2))
+        if low is not None and high is not None and high - low == low / (read_number(pair.group(1)) or 1):
+            return low, high
+    value = read_number(num + (mag or mag2))
+    value_max = read_number(m.group("num2") + (mag2 or mag)) if m.group("num2") else None
+    return value, value_max
+
+
 def extract_metrics(body: str) -> list[Metric]:
     """Every quantity in an article body, with spans into `body`."""
-    lex = load_lexicon("metrics")
+    lex = _lex()
     protected = _protected_spans(body)
     out: list[Metric] = []
     for m in _pattern().finditer(body):
         start = m.start("pre") if m.group("pre") and m.group("pre") not in lex["not_qualifiers"] else m.start("num")
         end = m.end()
-        if any(a <= m.start("num") < b for a, b in protected) or _is_date_or_code(body, m):
+        if any(a <= m.start("num") < b for a, b in protected) or _excluded(body, m):
             continue
-        unit = m.group("unit")
-        mag = m.group("mag") or ""
-        mag2 = m.group("mag2") or ""
-        scale = 1.0
+        value, value_max = _values(m)
+        if value is None:
+            continue
+        unit, scale = m.group("unit"), 1.0
         if unit in lex["money"]:
             scale, unit = float(lex["money"][unit]), "元"
         unit = "%" if unit == "％" else unit
-        value = read_number(m.group("num") + (mag or mag2))
-        value_max = read_number(m.group("num2") + (mag2 or mag)) if m.group("num2") else None
-        if value is None:
-            continue
-        qualifier = m.group("q1") or m.group("q2") or (m.group("pre") if start == m.start("pre") else None)
+        qualifier = m.group("q0") or m.group("q1") or m.group("q2") or (m.group("pre") if start == m.start("pre") else None)
         out.append(Metric(
             surface=body[start:end], value=value * scale,
             value_max=value_max * scale if value_max is not None else None,

@@ -57,6 +57,8 @@ def read_number(surface: str) -> float | None:
     text = re.sub(r"^(百分之|千分之)(.+)$", r"\2", text).replace("廿", "二十").replace("万万", "亿")
     text = re.sub(rf"(?<={_NUMERAL})[余多几来](?={_NUMERAL})", "", text)
     text = re.sub(f"[千兆](?=[{MEASURE_PREFIXED}])", "", text)
+    if text in BIG_UNITS or text in SMALL_UNITS:      # a magnitude on its own: 近万元, 百余家
+        return float({**BIG_UNITS, **SMALL_UNITS}[text])
     if m := re.fullmatch(r"半([百千万亿])", text):
         return 0.5 * {"百": 100, "千": 1000, "万": 10**4, "亿": 10**8}[m.group(1)]
     if (m := _MONEY.match(text)) and (m.group(2) or m.group(3)):

@@ -12,6 +12,7 @@ CJK = r"\u3400-\u9fff\uf900-\ufaff"
 # "Windows 11" keeps one).
 _LAYOUT_SPACE = re.compile(r"(?<![A-Za-z0-9])\s+|\s+(?![A-Za-z0-9])")
 _HAS_CJK = re.compile(f"[{CJK}]")
+_KEEP_AS_WRITTEN = re.compile("([…℃℉\u2160-\u217f]+)")
 
 
 def decode_page(raw: bytes) -> str:
@@ -32,10 +33,11 @@ def decode_page(raw: bytes) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """NFKC (full-width digits and letters become ASCII), unified newlines, no control characters."""
+    """NFKC (full-width digits and letters become ASCII), unified newlines, no control characters.
+    Characters NFKC would rewrite but the page means as written are kept: `……`, `℃`, Roman numerals (`Ⅳ类`)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # NFKC would turn the ellipsis "……" into "......": keep it.
-    text = "…".join(unicodedata.normalize("NFKC", part) for part in text.split("…"))
+    parts = _KEEP_AS_WRITTEN.split(text)
+    text = "".join(part if n % 2 else unicodedata.normalize("NFKC", part) for n, part in enumerate(parts))
     # NFKC turns full-width punctuation into ASCII; the page's punctuation is kept in its Chinese form.
     text = text.translate(_ASCII_TO_CJK_PUNCT)
     return "\n".join(line if line.isprintable() else _drop_controls(line) for line in text.split("\n"))

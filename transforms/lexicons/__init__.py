@@ -66,6 +66,8 @@ class Metrics(_Lexicon):
     not_qualifiers: Words
     range_words: Words
     date_words: Words
+    relative_time: Words
+    numeral_phrases: Words
 
     @field_validator("money", "magnitudes")
     @classmethod
