@@ -19,3 +19,26 @@ def test_issue_date_is_the_latest_date_with_the_year_from_context():
 
 def test_event_date_is_the_first_date_in_the_body():
     assert first_event_date("5月20日，委员说道。2024年12月6日发生火情。", 2025) == date(2025, 5, 20)
+
+
+def test_a_year_is_looked_forward_to_by_any_cue_of_its_clause():
+    from transforms.dates import estimate_year
+
+    text = "2025年，医院开工。新院区预计今年底建成、2027年6月正式开诊。"
+    assert estimate_year(text) == 2026, "2027 is looked forward to: the page is from the year before"
+
+
+@pytest.mark.parametrize("text, year", [("今年以来", 2025), ("明年将建成", 2026), ("年内完工", 2025),
+                                        ("去年底", 2024), ("前年", 2023), ("没有年份", None)])
+def test_relative_years_come_from_the_general_list(text, year):
+    from transforms.dates import relative_year
+
+    assert relative_year(text, 2025) == year
+
+
+def test_an_event_date_in_a_relative_year():
+    assert first_event_date("明年3月5日开幕。", 2025) == date(2026, 3, 5)
+
+
+def test_a_dated_archive_folder_gives_the_date():
+    assert date_from_filename("2025/05/27_p4.txt") == date(2025, 5, 27)

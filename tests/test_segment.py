@@ -100,3 +100,148 @@ def test_header_gives_section_and_theme():
     (issue,) = frames.issues
     assert issue["section"] == "区县" and issue["theme"] == "助力“六区一高地”建设"
     assert str(issue["issue_date"]) == "2025-05-27" and issue["issue_date_source"] == "filename"
+
+
+# ---------------------------------------------------------------- bylines, signatures and credits
+
+def test_a_byline_on_a_line_of_its_own_starts_a_feature_and_letter_spaced_names_are_joined():
+    (story,) = articles("通讯员 周小川 贺 敏", "近日，万州区政协组织委员走访企业，共收集意见建议",
+                        "36 条，推动一批问题得到解决，企业家们纷纷点赞。")
+    assert story["kind"] == "feature" and story["correspondents"] == ["周小川", "贺敏"]
+
+
+@pytest.mark.parametrize("line, role, names", [
+    ("□ 李海清", "authors", ["李海清"]),
+    ("见习记者 孙立", "reporters", ["孙立"]),
+    ("特约记者 钱多多", "reporters", ["钱多多"]),
+    ("□ 作者 赵一鸣", "authors", ["赵一鸣"]),
+    ("本报记者 冯远 通讯员 陈思", "correspondents", ["陈思"]),
+])
+def test_byline_lines_with_and_without_a_box(line, role, names):
+    (story,) = articles(line, "近日，万州区政协组织委员走访企业，共收集意见建议",
+                        "36 条，推动一批问题得到解决，企业家们纷纷点赞。")
+    assert story["kind"] == "feature" and story[role] == names
+
+
+@pytest.mark.parametrize("signature, role, names", [
+    ("（刘 宁）", "authors", ["刘宁"]),
+    ("（熊 波 夏朝燕）", "authors", ["熊波", "夏朝燕"]),
+    ("（记者 黄笛森 见习记者 程颖）", "reporters", ["黄笛森", "程颖"]),
+])
+def test_signatures_letter_spaced_or_with_roles(signature, role, names):
+    (brief,) = articles("本报讯 近日，万州区政协召开常委会议，协商年度重点", f"项目和民生实事。{signature}")
+    assert brief["kind"] == "brief" and brief[role] == names and not brief["body"].endswith("）")
+
+
+def test_interview_questions_are_text_not_bylines():
+    (story,) = articles("□ 记者 田野", "记者：委员工作室建得怎么样？",
+                        "钟山：我们在全区建成了二十个委员工作室，委员们轮流值守，", "群众的诉求有人听、有人办。")
+    assert story["reporters"] == ["田野"] and story["body"].startswith("记者：委员工作室")
+
+
+def test_a_full_media_reporter():
+    (story,) = articles("本报讯（全媒体记者 朱小鹭）近日，万州区政协召开协商会，", "委员们建言献策。")
+    assert story["reporters"] == ["朱小鹭"]
+
+
+@pytest.mark.parametrize("credit, names", [("王京生 摄影报道", ["王京生"]), ("王京生 摄影", ["王京生"]),
+                                           ("本报记者 王京生 摄", ["王京生"])])
+def test_photo_credits(credit, names):
+    (photo,) = articles("近日，万州区政协委员来到水库工地，察看工程", "建设进展。图为委员们在工地考察。", credit)
+    assert photo["kind"] == "photo" and photo["photographers"] == names
+
+
+def test_a_titled_photo_story_credited_to_a_writer_and_a_photographer():
+    rows = articles(*FEATURE, "花园村的新面貌", "4月10日，铜梁区东城街道花园村，一群志愿者忙个",
+                    "不停：清扫垃圾、拔除杂草，只为让村子更美。", "乡村之美，正由内而外绽放。", "文博/文 凌强/图")
+    feature, photo = rows
+    assert feature["kind"] == "feature" and "花园村" not in feature["body"]
+    assert photo["kind"] == "photo" and photo["headline"] == "花园村的新面貌"
+    assert (photo["authors"], photo["photographers"]) == (["文博"], ["凌强"])
+
+
+# ---------------------------------------------------------------- items, lists, titles
+
+def test_district_items_are_briefs_of_their_label_even_unsigned_and_the_label_is_no_headline():
+    rows = articles("● 城口县 ●", "11月1日，县政协副主席带队调研委员工作室，要求把", "履职阵地建好用好。 （冉明）",
+                    "● 璧山区 ●", "5月30日，璧山区政协一行赴九龙坡区政协学习提案", "工作，九龙坡区政协介绍了经验。",
+                    "● 开州区 ●", "开州区政协近日组织委员走进乡村，开展送科技活动。")
+    assert [(r["kind"], r["district_name"], r["headline"]) for r in rows] == [
+        ("brief", "城口县", None), ("brief", "璧山区", None), ("brief", "开州区", None)]
+    assert rows[0]["authors"] == ["冉明"] and rows[2]["authors"] == []
+
+
+def test_list_lines_are_paragraphs_of_the_story():
+    (story,) = articles("本报讯（记者 费明）近日，记者从黔江区政协提案委了解到，共交来提案 203", "件。其中：",
+                        "■ 委员提案 163 件，占 80.3%", "■ 集体提案 40 件，占 19.7%", "办理结果：",
+                        "■ 已解决 91 件，占 51.4%", "另有 4 件未立案的提案已转交相关部门。")
+    assert story["kind"] == "news" and story["body"].count("\n") == 5
+    assert "委员提案163件，占80.3%" in story["body"] and "■" not in story["body"]
+
+
+def test_a_subtitle_after_the_title_is_the_kicker():
+    (story,) = parse_page(page(" 区 县", "果农吃下“定心丸”", "——万州区政协现场办理1号提案", "通讯员 周小川",
+                               "近日，万州区政协组织委员走访果园，共收集意见建议", "36 条，推动一批问题得到解决。"),
+                          "p.txt", SHA).articles
+    assert (story["headline"], story["kicker"]) == ("果农吃下“定心丸”", "万州区政协现场办理1号提案")
+
+
+def test_a_page_without_a_banner_takes_no_headline_as_its_theme():
+    rows = parse_page(page(" 区 县", "果农吃下“定心丸”", "——万州区政协现场办理1号提案", "通讯员 周小川",
+                           "近日，万州区政协组织委员走访果园，共收集意见建议", "36 条，推动一批问题得到解决。"),
+                      "p.txt", SHA)
+    assert rows.issues[0]["theme"] is None
+
+
+STORY_A = ["本报讯（记者 刘小艳）近日，九龙坡区政协组织委员走进老旧小区，围绕城市更",
+           "新协商议事，委员们提出的建议被有关部门采纳，群众的获得感不断增强，老街区",
+           "焕发新活力，不少游客前来打卡。"]
+STORY_B = ["□ 李海清", "石柱县位于重庆东部，近年来凭着康养产业逐渐被外界熟知，该县政协",
+           "积极建言，推动康养产业发展，成效明显，群众得到实惠，游客纷纷来访。"]
+
+
+def test_headlines_after_one_story_and_before_the_next_are_told_from_the_text():
+    rows = articles(*STORY_A, "九龙坡区政协助力城市更新", "老街区焕发新活力", "石柱县政协助推康养产业发展",
+                    "“转型康养”里的政协力量", *STORY_B)
+    assert [(r["headline"], r["kicker"]) for r in rows] == [
+        ("老街区焕发新活力", "九龙坡区政协助力城市更新"), ("“转型康养”里的政协力量", "石柱县政协助推康养产业发展")]
+
+
+def test_a_one_word_headline_and_a_district_prefix():
+    rows = articles(*STORY_A, "九龙坡", "石柱：康养产业成效明显", *STORY_B)
+    assert [r["headline"] for r in rows] == ["九龙坡", "石柱：康养产业成效明显"]
+
+
+WIDE = ["委员们说，要聚焦群众关切，把调研成果转化为务实管用的意见建议，推动问题解决。",
+        "区政协将持续跟踪问效，推动更多协商成果落地见效，让群众有实实在在的获得感。"]
+
+
+def test_a_brief_printed_inside_a_longer_story_leaves_the_story_whole_with_its_subhead():
+    rows = articles("□ 本报记者 程小颖", "“驯养一些食藻虫，水体透明度就能提上来。”近日，市政协采访团",
+                    "来到永川区兴龙湖，正碰上区政协委员和企业负责人一起商量下一",
+                    "步怎样构建水生态。", "璧山：协商督办职业教育提案", "本报讯 7 月 13 日，璧山区政协召开",
+                    "提案督办协商座谈会，区政府副区长", "到会听取意见。 （柯昌明）", "“一河段一委员”换来河清水畅",
+                    "采访那天，站在兴龙湖畔，只见湖水清可见底，水草随波轻摆，不时",
+                    "有白鹭落在岸边，周边居民都说如今的兴龙湖是一处好去处。")
+    feature, brief = rows
+    assert feature["subheads"] == ["“一河段一委员”换来河清水畅"] and feature["body"].endswith("好去处。")
+    assert brief["kind"] == "brief" and brief["headline"] == "璧山：协商督办职业教育提案"
+
+
+def test_a_caption_printed_before_its_story_takes_the_story_s_district():
+    rows = articles("社区食堂一角设有社情民意信息收", "集点，居民扫码即可提建议。", "刘小艳 摄", *STORY_A)
+    photo, story = rows
+    assert photo["kind"] == "photo" and photo["district_name"] == "九龙坡区" == story["district_name"]
+
+
+def test_a_credit_right_after_a_story_splits_off_its_caption():
+    rows = articles(*STORY_A, "村民正在分拣花生，一派丰收景象，委员们察看了收购", "点的运行情况。", "张三丰 摄")
+    story, photo = rows
+    assert story["kind"] == "news" and story["body"].endswith("打卡。")
+    assert photo["kind"] == "photo" and photo["body"].startswith("村民正在分拣")
+
+
+def test_a_column_label_gathers_only_the_items_printed_after_it():
+    rows = articles("本报讯 近日，万州区政协召开常委会议，协商年度重点", "项目和民生实事。 （王明）", "区县快递",
+                    "本报讯 近日，城口县政协召开常委会议，协商年度重点", "项目和民生实事。 （李亮）")
+    assert [r["column_name"] for r in rows] == [None, "区县快递"]

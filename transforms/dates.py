@@ -1,13 +1,21 @@
-"""Publication and event dates."""
+"""Publication and event dates, and years relative to the issue (今年, 明年, 去年: lexicons/dates.yaml)."""
 from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
-_FILENAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
+from .lexicons import load_lexicon
+from .text import clause_before
+
+_FILENAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_./]?(0[1-9]|1[0-2])[-_./]?(0[1-9]|[12]\d|3[01])(?!\d)")
 _TEXT_DATE = re.compile(r"(?:((?:19|20)\d\d)年)?(\d{1,2})月(\d{1,2})日")
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
-_FUTURE_CUE = re.compile(r"(预计|计划|力争|将于|将在|到|至)$")
+
+
+@cache
+def _lexicon() -> dict:
+    return load_lexicon("dates")
 
 
 def _safe_date(y: int, m: int, d: int) -> date | None:
@@ -18,9 +26,24 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 
 
 def date_from_filename(name: str) -> date | None:
-    """`2025-05-27_p4.txt`, `20250527.txt` -> 2025-05-27."""
+    """`2025-05-27_p4.txt`, `20250527.txt`, `2025/05/27_p4.txt` (a dated archive folder) -> 2025-05-27."""
     m = _FILENAME_DATE.search(name)
     return _safe_date(*map(int, m.groups())) if m else None
+
+
+def looks_forward(text: str, pos: int) -> bool:
+    """Does the clause before `pos` look forward (预计, 计划, 力争 … or ends with 到/至)?"""
+    clause = clause_before(text, pos)
+    return any(cue in clause if len(cue) > 1 else clause.endswith(cue) for cue in _lexicon()["future_cues"])
+
+
+def relative_year(text: str, issue_year: int | None) -> int | None:
+    """The year a relative word in `text` names (the last one), from the issue's year; None without either."""
+    if issue_year is None:
+        return None
+    words = sorted(_lexicon()["relative_years"], key=len, reverse=True)
+    found = [(m.start(), m.group()) for m in re.finditer("|".join(map(re.escape, words)), text)]
+    return issue_year + _lexicon()["relative_years"][found[-1][1]] if found else None
 
 
 def estimate_year(text: str) -> int | None:
@@ -28,8 +51,7 @@ def estimate_year(text: str) -> int | None:
     (预计/力争 … 2026年) that is two or more past it means the page is from the year before that one."""
     past, future = [], []
     for m in _YEAR.finditer(text):
-        cue = text[max(0, m.start() - 6):m.start()]
-        (future if re.search(r"预计|计划|力争|将于|将在|到$|至$|今年底建成", cue) else past).append(int(m.group(1)))
+        (future if looks_forward(text, m.start()) else past).append(int(m.group(1)))
     year = max(past) if past else None
     if future and (year is None or min(future) > year + 1):
         year = min(future) - 1
@@ -44,15 +66,15 @@ def estimate_issue_date(text: str) -> date | None:
         y = int(m.group(1)) if m.group(1) else year
         if y:
             d = _safe_date(y, int(m.group(2)), int(m.group(3)))
-            if d and not _FUTURE_CUE.search(text[max(0, m.start() - 4):m.start()]):
+            if d and not looks_forward(text, m.start()):
                 dates.append(d)
     return max(dates) if dates else None
 
 
 def first_event_date(body: str, year: int | None) -> date | None:
-    """The first explicit date in an article body, its year resolved from the text or the issue."""
+    """The first explicit date in an article body; its year stated, relative (明年3月5日) or the issue's."""
     for m in _TEXT_DATE.finditer(body):
-        y = int(m.group(1)) if m.group(1) else year
+        y = int(m.group(1)) if m.group(1) else relative_year(body[max(0, m.start() - 3):m.start()], year) or year
         if y and (d := _safe_date(y, int(m.group(2)), int(m.group(3)))):
             return d
     return None

@@ -8,10 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import districts
+from .lexicons import load_lexicon
 from .segment import Draft, TitleRun
 from .tokens import content_words, tokenize
 
-MIN_MATCH_SCORE = 1.0
+def _kicker_lead() -> str:
+    return load_lexicon("layout")["kicker_lead"]
+
+
+def _weights() -> dict:
+    return load_lexicon("layout")["headline_match"]
 
 
 @dataclass
@@ -30,13 +36,17 @@ class HeadlineUnit:
 
     @property
     def headline_and_kicker(self) -> tuple[str, str | None]:
-        """With two lines, the line naming the district is the kicker (引题/副题), the other the title."""
+        """With two lines, one is the main title and the other the kicker (引题 above or 副题 below it): the
+        kicker is the line that opens with `——`, else the line naming the district. The `——` is dropped."""
+        lead = _kicker_lead()
         if len(self.lines) == 1:
             return self.lines[0], None
         first, second = self.lines
-        if districts.find_districts(first) and not districts.find_districts(second):
-            return second, first
-        return first, second
+        if first.startswith(lead) and not second.startswith(lead):
+            first, second = second, first
+        elif not second.startswith(lead) and districts.find_districts(first) and not districts.find_districts(second):
+            first, second = second, first
+        return first, second.removeprefix(lead).strip()
 
 
 def split_run(run: TitleRun) -> list[HeadlineUnit]:
@@ -59,14 +69,15 @@ def split_run(run: TitleRun) -> list[HeadlineUnit]:
 
 def match_score(unit: HeadlineUnit, unit_words: set[str], draft: Draft, draft_words: set[str],
                 draft_district) -> float:
+    weights = _weights()
     score = 0.0
     unit_district = unit.district
     if unit_district and draft_district:
-        score += 2.0 if unit_district.code == draft_district.code else -2.0
+        score += weights["same_district" if unit_district.code == draft_district.code else "other_district"]
     if unit_words:
-        score += 2.0 * len(unit_words & draft_words) / len(unit_words)
+        score += weights["shared_words"] * len(unit_words & draft_words) / len(unit_words)
     if 0 <= unit.first_item - draft.last_item <= 2 or 0 <= draft.first_item - unit.last_item <= 3:
-        score += 0.5
+        score += weights["adjacent"]
     return score
 
 
@@ -82,7 +93,7 @@ def assign_headlines(drafts: list[Draft], runs: list[TitleRun], words: list[set[
             if not draft.takes_headline or (draft.kind == "photo" and draft.first_item != unit.last_item + 1):
                 continue
             score = match_score(unit, unit_words[ui], draft, words[di], body_districts[di])
-            if score >= MIN_MATCH_SCORE:
+            if score >= _weights()["minimum"]:
                 pairs.append((score, -abs(unit.first_item - draft.last_item), ui, di))
     used_units, used_drafts = set(), set()
     for _, _, ui, di in sorted(pairs, reverse=True):

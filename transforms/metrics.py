@@ -6,15 +6,15 @@ the rules."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 from .lexicons import load_lexicon
 from .numbers import read_number
+from .text import sentence_span
 
 SUBJECT_MAX_CHARS = 10
-_CLAUSE_END = "，。、；：！？（）“”‘’《》\n"
-_SENTENCE_END = "。！？；\n"
 _ARABIC = r"\d+(?:[.,]\d+)*"
 _CHINESE = "零〇一二两三四五六七八九十百千万亿"
 _CHINESE_NUMBER = rf"[{_CHINESE}]*[一二两三四五六七八九十百千万][{_CHINESE}]*"
@@ -102,7 +102,7 @@ def _subject(body: str, start: int, end: int) -> str:
     (`委员提案 163 件` -> 委员提案). Never punctuation."""
     from .tokens import tag
 
-    after = re.split(f"[{_CLAUSE_END}]", body[end:end + 24], maxsplit=1)[0]
+    after = _up_to_punctuation(body[end:end + 24])
     words = []
     for word, pos in tag(after):
         if not pos.startswith(_SUBJECT_TAGS) or sum(map(len, words)) + len(word) > SUBJECT_MAX_CHARS:
@@ -110,7 +110,7 @@ def _subject(body: str, start: int, end: int) -> str:
         words.append(word)
     if words:
         return "".join(words)
-    before = re.split(f"[{_CLAUSE_END}]", body[max(0, start - 24):start])[-1]
+    before = _up_to_punctuation(body[max(0, start - 24):start][::-1])[::-1]
     words = []
     for word, pos in reversed(tag(before)):
         # the word next to the number heads the subject even when jieba reads it as a verb (提案)
@@ -121,11 +121,12 @@ def _subject(body: str, start: int, end: int) -> str:
     return "".join(words)
 
 
-def _sentence(body: str, start: int, end: int) -> str:
-    left = max(body.rfind(ch, 0, start) for ch in _SENTENCE_END) + 1
-    rights = [i for i in (body.find(ch, end) for ch in _SENTENCE_END) if i >= 0]
-    right = min(rights) + 1 if rights else len(body)
-    return body[left:right].strip()
+def _up_to_punctuation(text: str) -> str:
+    """The text up to its first punctuation mark or line end (a subject never crosses one)."""
+    for n, ch in enumerate(text):
+        if ch == "\n" or unicodedata.category(ch).startswith("P"):
+            return text[:n]
+    return text
 
 
 def _values(m: re.Match) -> tuple[float | None, float | None]:
@@ -163,6 +164,6 @@ def extract_metrics(body: str) -> list[Metric]:
             surface=body[start:end], value=value * scale,
             value_max=value_max * scale if value_max is not None else None,
             unit=unit, qualifier=qualifier, subject=_subject(body, start, end),
-            sentence=_sentence(body, start, end), span_start=start, span_end=end,
+            sentence=body[slice(*sentence_span(body, start, end))].strip(), span_start=start, span_end=end,
         ))
     return out

@@ -18,7 +18,12 @@ SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟":
 BIG_UNITS = {"万": 10**4, "亿": 10**8, "兆": 10**12}
 LATIN_SUFFIXES = {"k": 10**3, "K": 10**3, "M": 10**6, "B": 10**9}
 TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "兩": "两", "倆": "两", "貳": "贰", "參": "叁", "陸": "陆",
-                             "點": "点", "負": "负", "幾": "几", "個": "个", "又": "又", "廿": "廿"})
+                             "點": "点", "負": "负", "幾": "几", "個": "个", "又": "又", "廿": "廿", "對": "对"})
+# `X分之Y` read as a number of percent: 千分之一 -> 0.1, 万分之三 -> 0.03, 百万分之五 -> 0.0005.
+PER_DENOMINATOR = {"百": 1.0, "千": 0.1, "万": 0.01, "百万": 1e-4, "千万": 1e-5, "万万": 1e-6, "亿": 1e-6}
+# 成 and 折 count tenths: 三成 -> 30 %, 七成六 -> 76 %, 九折 -> 90 %; 对折 and 半折 are half.
+TENTHS = "成折"
+WHOLE_HALF = {"对折": 50.0, "半折": 50.0}
 # Words around a number that do not change its value.
 FILLERS = "余多几来左右约近超逾达第等于大小不到足过以上下至少最共计"
 NUMERAL_CHARS = "".join(DIGITS) + "".join(SMALL_UNITS) + "".join(BIG_UNITS) + "点负廿"
@@ -54,7 +59,9 @@ def read_number(surface: str) -> float | None:
         return None
     if m := _ARABIC.match(text):
         return _read_arabic(*m.groups())
-    text = re.sub(r"^(百分之|千分之)(.+)$", r"\2", text).replace("廿", "二十").replace("万万", "亿")
+    if (percent := _read_percent(text.replace("仟", "千").replace("佰", "百"))) is not None:
+        return percent
+    text = text.replace("廿", "二十").replace("万万", "亿")
     text = re.sub(rf"(?<={_NUMERAL})[余多几来](?={_NUMERAL})", "", text)
     text = re.sub(f"[千兆](?=[{MEASURE_PREFIXED}])", "", text)
     if text in BIG_UNITS or text in SMALL_UNITS:      # a magnitude on its own: 近万元, 百余家
@@ -74,13 +81,41 @@ def read_number(surface: str) -> float | None:
     value = _read_core(core)
     if value is None:
         return None
-    if tail[:1] in LATIN_SUFFIXES and not tail[1:2].isalpha():
+    if tail[:1] in LATIN_SUFFIXES and not (tail[1:2].isascii() and tail[1:2].isalpha()):
         value *= LATIN_SUFFIXES[tail[0]]
     elif tail.startswith("打"):
         value *= 12
     elif re.match(r"^[^\d半]?半", tail):
         value += 0.5
     return float(value)
+
+
+def _read_percent(text: str) -> float | None:
+    """Percent written as 千分之…, 万分之…, X成, X折 (百分之 too): the number of percent, else None."""
+    if m := re.fullmatch(r"(百|千|万|百万|千万|万万|亿)分之(.+)", text):
+        value = read_number(m.group(2))
+        return None if value is None else value * PER_DENOMINATOR[m.group(1)]
+    if text in WHOLE_HALF:
+        return WHOLE_HALF[text]
+    if m := re.fullmatch(rf"(.*?)([{TENTHS}])(.*)", text):
+        whole, kind, rest = m.groups()
+        if whole == "半" and not rest:
+            return 5.0
+        digits = "".join(str(DIGITS[c]) if c in DIGITS else c for c in whole)
+        if kind == "折" and not rest and re.fullmatch(r"[1-9][0-9]", digits) and digits != "10":
+            return float(digits)          # 七五折, 75折: two digits are already the percent
+        tenths = read_number(whole) if whole else None
+        if tenths is None:
+            return None
+        if rest == "半":
+            tenths += 0.5
+        elif rest:
+            extra = read_number(rest)
+            if extra is None or extra >= 10:
+                return None
+            tenths += extra / 10
+        return tenths * 10
+    return None
 
 
 def _read_arabic(number: str, power_sign: str | None, power: str | None, denominator: str | None) -> float | None:

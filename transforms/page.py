@@ -11,7 +11,7 @@ from .headlines import assign_headlines
 from .metrics import extract_metrics
 from .proposals import extract_proposals
 from .segment import Draft, assemble_articles, classify_lines, split_header
-from .text import compact, page_lines
+from .text import compact, not_a_page, page_lines
 from .tokens import content_words, keywords, tokenize
 
 
@@ -44,11 +44,22 @@ def article_district(draft: Draft):
     return districts.main_district(draft.body)
 
 
+# Items that show a page's article structure; a text with none of them (and no section header) is no page.
+STRUCTURE_ITEMS = {"label", "district_item", "feature_start", "news_start", "signature", "credit"}
+
+
 def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
-    """Parse one page's text. Raises PageParseError when the page holds no recognisable article."""
+    """Parse one page's text. Raises PageParseError (stage `parse`) for text that is no newspaper page or
+    holds no recognisable article."""
     lines = page_lines(text)
+    if reason := not_a_page(text, lines):
+        raise PageParseError("parse", reason)
     section, theme, first = split_header(lines)
-    drafts, runs = assemble_articles(classify_lines(lines[first:]))
+    items = classify_lines(lines[first:])
+    if section is None and not any(item.kind in STRUCTURE_ITEMS for item in items):
+        raise PageParseError("parse", "no article structure: no section header, byline, 本报讯, signature or "
+                                      "photo credit")
+    drafts, runs = assemble_articles(items)
     if not drafts or not any(len(d.body) >= 20 for d in drafts):
         raise PageParseError("parse", "no recognisable article on the page")
     tokens = [tokenize(d.body) for d in drafts]

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 
 from . import districts
+from .dates import relative_year
 from .lexicons import District, load_lexicon
+from .text import sentence_before, sentence_span
 
 CONTEXT_BEFORE = 16      # characters before the first title of a chain where a cue still counts
 CONTEXT_AFTER = 12       # characters after the last title
@@ -20,7 +22,6 @@ _TITLE_CHAIN = re.compile(r"(?:《[^《》]{2,80}》[、和及与]?)+")
 _NUMERAL = "一二三四五六七八九十"
 _SESSION = re.compile(rf"政协第?([{_NUMERAL}]+)届([{_NUMERAL}]+)次(?:会议|全会|全体会议)")
 _CJK_NAME = r"[\u4e00-\u9fff]{2,4}"
-_SENTENCE_END = "。！？；\n"
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,6 @@ class Proposal:
 
 def _lexicon():
     return load_lexicon("proposals")
-
-
-def _sentence(body: str, start: int, end: int) -> tuple[int, int]:
-    left = max(body.rfind(ch, 0, start) for ch in _SENTENCE_END) + 1
-    rights = [i for i in (body.find(ch, end) for ch in _SENTENCE_END) if i >= 0]
-    return left, (min(rights) + 1 if rights else len(body))
 
 
 def _kind(before: str, after: str, titles: list[str], sentence: str) -> str | None:
@@ -98,12 +93,7 @@ def _year(texts: list[str], issue_year: int | None) -> int | None:
         years = re.findall(r"((?:19|20)\d\d)年", text)
         if years:
             return int(years[-1])
-    for text in texts:
-        if issue_year and "去年" in text:
-            return issue_year - 1
-        if issue_year and "今年" in text:
-            return issue_year
-    return None
+    return next((y for y in (relative_year(text, issue_year) for text in texts) if y is not None), None)
 
 
 def member_names(text: str) -> list[tuple[int, str]]:
@@ -180,7 +170,7 @@ def _proposer(body: str, chain_start: int, sentence_start: int, district: Distri
         return named[-1], False
     if members:        # `他将…变成了提案《`, `会后，《…》被列为…`: the member the story follows
         return members[-1][1], False
-    previous = body[max(body.rfind(ch, 0, sentence_start - 1) for ch in _SENTENCE_END) + 1:sentence_start]
+    previous = sentence_before(body, sentence_start)
     if group := _group(previous, district):
         return group, True
     return None, False
@@ -191,11 +181,11 @@ def _follow_ups(body: str, sentence_end: int, next_chain: int) -> list[str]:
     anaphors = _lexicon()["anaphors"]
     out, pos = [], sentence_end
     while pos < next_chain:
-        while pos < len(body) and body[pos] in _SENTENCE_END:
+        while pos < len(body) and body[pos] in "\n" + load_lexicon("layout")["sentence_ends"]:
             pos += 1
         if pos >= min(next_chain, len(body)):
             break
-        start, end = _sentence(body, pos, pos)
+        start, end = sentence_span(body, pos, pos)
         if end > next_chain:            # that sentence names the next title: its words are the next one's
             break
         sentence = body[pos:end]
@@ -210,7 +200,7 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
     chains = list(_TITLE_CHAIN.finditer(body))
     named = []                                   # (chain, its sentence, the text before and after it, titles, kind)
     for n, chain in enumerate(chains):
-        start, end = _sentence(body, chain.start(), chain.end())
+        start, end = sentence_span(body, chain.start(), chain.end())
         previous_end = chains[n - 1].end() if n else 0
         next_start = chains[n + 1].start() if n + 1 < len(chains) else len(body)
         before, after = body[max(start, previous_end):chain.start()], body[chain.end():min(end, next_start)]
@@ -226,7 +216,7 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
         for sentence in follow:
             if m := re.search(r"由(?:政协)?委员(\S{2,4}?)提出", sentence):
                 proposer, group = m.group(1), False
-        previous_sentence = body[max(body.rfind(ch, 0, start - 1) for ch in _SENTENCE_END) + 1:start]
+        previous_sentence = sentence_before(body, start)
         session = _session(body[start:end], district) or _session_of_numbered(body, chain.start(), district)
         for title in titles:
             out.append(Proposal(
@@ -242,7 +232,7 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
 def _session_of_numbered(body: str, chain_start: int, district: District | None) -> str | None:
     """`县政协将其列为1号提案`: the session an earlier sentence names together with a 提案."""
     for m in reversed(list(_SESSION.finditer(body, 0, chain_start))):
-        start, end = _sentence(body, m.start(), m.end())
+        start, end = sentence_span(body, m.start(), m.end())
         if "提案" in body[m.end():end]:
             return _session(body[max(start, m.start() - 12):end], district)
     return None

@@ -221,10 +221,10 @@ def read_line(raw: str) -> Line:
         line.marker = "news_start"
     elif flat[:1] in _layout()["list_bullets"]:
         line.marker = "bullet"
-    elif (byline := byline_only(raw)) is not None:
-        line.marker, line.byline = "byline", byline
     elif (credit := split_credit(raw)) and not credit[0]:
         line.marker, line.byline = "credit", credit[1]
+    elif (byline := byline_only(raw)) is not None:
+        line.marker, line.byline = "byline", byline
     elif (signature := split_signature(raw)) and not signature[0]:
         line.marker, line.byline = "signature", signature[1]
     return line

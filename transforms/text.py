@@ -57,6 +57,60 @@ def page_lines(text: str) -> list[str]:
     return [line.strip() for line in normalize_text(text).split("\n") if line.strip()]
 
 
+# What marks a text as something other than a page's printed text.
+MAX_LINE_CHARS = 2000       # a printed line is a column wide; a paragraph a few hundred characters at most
+MIN_CHINESE_SHARE = 0.5     # of the visible characters: a page of this paper is Chinese text
+_FORMAT_SIGNATURES = [      # (pattern in the first kilobytes, what the file is)
+    (re.compile(r"^%PDF-|\bendobj\b|\bxref\b.*\btrailer\b", re.S), "PDF syntax"),
+    (re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|</(?:div|p|span|table)>", re.I), "HTML markup"),
+    (re.compile(r"^[^:\n]*:[^:\n]*:\d+:\d+:", re.M), "a system file (colon-separated records)"),
+]
+_CHINESE_TEXT = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef“”‘’…—·]")
+
+
+def not_a_page(text: str, lines: list[str]) -> str | None:
+    """Why `text` cannot be a newspaper page's text (markup, PDF syntax, a system file, a line no page has,
+    too little Chinese), or None."""
+    head = text[:8192]
+    for pattern, what in _FORMAT_SIGNATURES:
+        if pattern.search(head):
+            return f"{what}, not a newspaper page"
+    longest = max((len(line) for line in lines), default=0)
+    if longest > MAX_LINE_CHARS:
+        return f"a line of {longest:,} characters: not a printed page's text"
+    visible = sum(len(line.replace(" ", "")) for line in lines)
+    chinese = sum(len(_CHINESE_TEXT.findall(line)) for line in lines)
+    if visible and chinese / visible < MIN_CHINESE_SHARE:
+        return f"{chinese / visible:.0%} Chinese text: not a newspaper page"
+    return None
+
+
+def _ends(kind: str) -> str:
+    from .lexicons import load_lexicon
+
+    return load_lexicon("layout")[kind]
+
+
+def sentence_span(text: str, start: int, end: int | None = None) -> tuple[int, int]:
+    """(start, end) of the sentence around text[start:end], its closing mark included."""
+    ends = _ends("sentence_ends")
+    left = max(text.rfind(ch, 0, start) for ch in ends) + 1
+    rights = [i for i in (text.find(ch, start if end is None else end) for ch in ends) if i >= 0]
+    return left, (min(rights) + 1 if rights else len(text))
+
+
+def sentence_before(text: str, start: int) -> str:
+    """The sentence that ends right before `start` (the start of a sentence)."""
+    ends = _ends("sentence_ends")
+    return text[max(text.rfind(ch, 0, max(0, start - 1)) for ch in ends) + 1:start]
+
+
+def clause_before(text: str, pos: int) -> str:
+    """The text of the clause up to `pos`."""
+    ends = _ends("clause_ends")
+    return text[max(text.rfind(ch, 0, pos) for ch in ends) + 1:pos]
+
+
 def compact(line: str) -> str:
     """A line with its layout spaces removed: spaces stay only between two Latin letters or digits."""
     return _LAYOUT_SPACE.sub("", line)

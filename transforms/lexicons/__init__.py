@@ -37,6 +37,14 @@ class _Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class HeadlineMatch(_Lexicon):
+    same_district: float
+    other_district: float = Field(le=0)
+    shared_words: float = Field(ge=0)
+    adjacent: float = Field(ge=0)
+    minimum: float
+
+
 class Layout(_Lexicon):
     sections: Words
     columns: dict[Word, ItemKind | None] = Field(min_length=1)
@@ -46,6 +54,9 @@ class Layout(_Lexicon):
     item_marks: Chars
     list_bullets: Chars
     kicker_lead: Chars
+    sentence_ends: Chars
+    clause_ends: Chars
+    headline_match: "HeadlineMatch"
     terminal_punctuation: Chars
     closing_marks: Chars
     not_signatures: Words
@@ -89,7 +100,12 @@ class Proposals(_Lexicon):
     parties: Words
 
 
-SCHEMAS: dict[str, type[_Lexicon]] = {"layout": Layout, "metrics": Metrics, "proposals": Proposals}
+class Dates(_Lexicon):
+    future_cues: Words
+    relative_years: dict[Word, Annotated[int, Field(ge=-10, le=10)]] = Field(min_length=1)
+
+
+SCHEMAS: dict[str, type[_Lexicon]] = {"layout": Layout, "metrics": Metrics, "proposals": Proposals, "dates": Dates}
 # The keys each lexicon must have (from its schema).
 LEXICON_KEYS = {name: set(model.model_fields) for name, model in SCHEMAS.items()}
 
