@@ -1,8 +1,11 @@
 """Synthetic district pages in the printed layout, from the project's own templates and word lists.
 
-Used for the demo, tests and benchmarks. Deterministic for a seed. `generate_page` also returns
-what it wrote (headlines, bylines, metrics, proposals), so tests can check the parser against it.
-"""
+Used for the demo, tests and benchmarks. Deterministic for a seed. A page mixes the layouts real pages
+have: column widths 17–27, headlines before or after their story, a kicker above (引题) or a 副题 below,
+□ and plain bylines, letter-spaced names and justified lines, briefs signed at a line's end or on a line
+of their own, `摄` / `摄影报道` / `文/图` credits, `● 区名 ●` round-ups, a brief printed inside a longer
+story, numbers (and decimals) broken across lines, Chinese-numeral quantities. `generate_page` returns
+what it wrote, so tests can check the parser against it."""
 from __future__ import annotations
 
 import random
@@ -10,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transforms.lexicons import load_districts
+from transforms.lexicons import District, load_districts
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红鹏飞斌宇浩凯健俊帆晨阳博文雪琳晶婷"
@@ -22,18 +25,23 @@ TOPICS = [
 ]
 ACTIONS = ["开展专题调研", "召开协商座谈会", "组织委员视察", "开展民主监督", "举办界别协商活动"]
 VERBS = ["聚焦", "围绕", "着眼", "紧扣"]
-COUNT_UNITS = [("家", "{3}"), ("名", "{2}"), ("个", "村（社区）"), ("项", "重点任务"), ("条", "意见建议"),
-               ("件", "提案"), ("人次", "{2}"), ("场", "宣讲活动"), ("亩", "种植基地")]
-QUALIFIERS_AFTER = ["余", "多"]
+TITLE_TAILS = ["凝聚合力", "建言献策", "见行见效", "出实招", "谋良策", "办实事"]
+MAIN_TITLES = ["{0}有了新路径", "把{1}做实做细", "让{2}更有获得感", "为{1}添动力", "{1}走出新路子"]
+# (unit, subject pattern) of counted things; {2}/{3} are the topic's people.
+COUNTS = [("家", "{3}"), ("名", "{2}"), ("个", "村（社区）"), ("项", "重点任务"), ("条", "意见建议"),
+          ("件", "提案"), ("人次", "{2}"), ("场", "宣讲活动"), ("亩", "种植基地"), ("公顷", "林地"),
+          ("公斤", "农产品"), ("批次", "考察团"), ("场次", "演出")]
+CHINESE_DIGITS = "一二三四五六七八九"
 COLUMN_BRIEFS = "区县快递"
 COLUMN_PHOTOS = "图片新闻"
+BANNER = "助力“六区一高地”建设"
 
 
 @dataclass
 class GeneratedArticle:
     kind: str
     district: str
-    headline: str
+    headline: str | None
     kicker: str | None
     reporters: list[str] = field(default_factory=list)
     correspondents: list[str] = field(default_factory=list)
@@ -42,6 +50,7 @@ class GeneratedArticle:
     metrics: list[tuple[float, str, str | None]] = field(default_factory=list)   # (value, unit, qualifier)
     proposals: list[str] = field(default_factory=list)
     body_start: str = ""
+    subheads: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -50,145 +59,297 @@ class GeneratedPage:
     articles: list[GeneratedArticle]
 
 
-def _name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+class _Page:
+    """One page being written: its random source, layout choices and lines."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.spaced_digits = self.rng.random() < 0.7        # `124 家` as printed, or `124家`
+        self.month = self.rng.randint(1, 12)
+        self.names: set[str] = set()
+
+    # -- words
+
+    def name(self, length: int | None = None) -> str:
+        while True:
+            given = length - 1 if length else self.rng.choice((1, 2, 2))
+            name = self.rng.choice(SURNAMES) + "".join(self.rng.choice(GIVEN) for _ in range(given))
+            if name not in self.names:
+                self.names.add(name)
+                return name
+
+    def spaced_name(self, name: str) -> str:
+        """A two-character name is often printed letter-spaced (`贺 敏`)."""
+        return " ".join(name) if len(name) == 2 and self.rng.random() < 0.3 else name
+
+    def number(self, text: str) -> str:
+        """Digits set apart from Chinese characters (`124 家`), as most pages print them."""
+        if not self.spaced_digits:
+            return text
+        return re.sub(r"(?<=[\u4e00-\u9fff])(?=[\d])|(?<=[\d%])(?=[\u4e00-\u9fff])", " ", text)
+
+    # -- quantities
+
+    def quantity(self, topic: tuple, art: GeneratedArticle) -> str:
+        """A sentence part stating one quantity; records it on the article."""
+        unit, subject = self.rng.choice(COUNTS)
+        subject = subject.format(*topic)
+        roll = self.rng.random()
+        if roll < 0.15:                                   # 7万余名, 2.5万亩
+            n = self.rng.choice([self.rng.randint(2, 9), round(self.rng.uniform(1.1, 9.9), 1)])
+            q = self.rng.choice(["余", "多", None])
+            art.metrics.append((n * 10000.0, unit, q))
+            return f"{n}万{q or ''}{unit}{subject}"
+        if roll < 0.3:                                    # 两千余人, 三场
+            n = self.rng.randint(2, 9)
+            big = self.rng.choice([("十", 10), ("百", 100), ("千", 1000), ("", 1)])
+            q = self.rng.choice(["余", None]) if big[1] > 1 else None
+            art.metrics.append((float(n * big[1]), unit, q))
+            return f"{CHINESE_DIGITS[n - 1].replace('二', '两')}{big[0]}{q or ''}{unit}{subject}"
+        if roll < 0.4:                                    # 约300家, 近300家, 超300家
+            n, q = self.rng.randint(30, 900), self.rng.choice(["约", "近", "超"])
+            art.metrics.append((float(n), unit, q))
+            return f"{q}{n}{unit}{subject}"
+        n = self.rng.randint(3, 9000)
+        q = self.rng.choice(["余", "多", None, None, None])
+        art.metrics.append((float(n), unit, q))
+        return f"{n}{q or ''}{unit}{subject}"
+
+    def money(self, art: GeneratedArticle) -> str:
+        value = round(self.rng.uniform(1.05, 99.5), 2)
+        mag, scale = self.rng.choice([("万元", 10_000), ("亿元", 100_000_000)])
+        art.metrics.append((round(value * scale, 6), "元", None))
+        return f"{value}{mag}"
+
+    def percent(self, art: GeneratedArticle) -> str:
+        value = round(self.rng.uniform(1, 99), 1)
+        art.metrics.append((value, "%", None))
+        return f"{value}%"
+
+    # -- text
+
+    def paragraphs(self, d: District, topic: tuple, art: GeneratedArticle, count: int, proposal: bool) -> list[str]:
+        day = self.rng.randint(1, 28)
+        first = (f"{self.month}月{day}日，{d.name}政协{self.rng.choice(ACTIONS)}，{self.rng.choice(VERBS)}"
+                 f"“{topic[0]}”主题深入交流，为{topic[1]}建言献策。")
+        paras = [first]
+        for _ in range(count - 1):
+            sentence = (f"据了解，该{'区' if d.kind == '区' else '县'}已累计服务{topic[2]}，"
+                        f"覆盖{self.quantity(topic, art)}，{topic[3]}{self.rng.choice(['纷纷点赞', '积极参与', '表示认可'])}。")
+            if self.rng.random() < 0.4:
+                sentence += f"满意度同比提升{self.percent(art)}。"
+            if self.rng.random() < 0.25:
+                sentence += f"全年投入资金{self.money(art)}。"
+            paras.append(sentence + f"委员们表示，将持续关注{topic[1]}工作，推动各项举措落地见效。")
+        if proposal:
+            title = f"关于推进{d.short_name}{topic[1]}提质增效的建议"
+            art.proposals.append(title)
+            paras.append(f"此前，委员们提交提案《{title}》，被列为重点提案，推动相关部门形成工作闭环。")
+        art.body_start = first[:12]
+        return [self.number(p) for p in paras]
+
+    def wrap(self, paragraph: str, width: int) -> list[str]:
+        """Cut a paragraph into printed lines `width` cells wide (digits and spaces are half a cell). Lines
+        break anywhere — inside numbers and decimals too — but never start with punctuation; a few lines
+        with little text are justified, a space between every character."""
+        tokens = re.findall(r" ?（[\u4e00-\u9fff ]{2,12}）$|.", paragraph)
+        for n in range(len(tokens) - 1, 0, -1):
+            if tokens[n] in "，。、；：！？”）%":
+                tokens[n - 1] += tokens.pop(n)
+        lines, line, cells = [], "", 0.0
+        for token in tokens:
+            line += token
+            cells += sum(0.5 if c.isascii() else 1.0 for c in token)
+            if cells >= width:
+                lines.append(line.strip())
+                line, cells = "", 0.0
+        if line.strip():
+            lines.append(line.strip())
+        out = []
+        for n, ln in enumerate(lines):
+            justified = (0 < n < len(lines) - 1 and len(ln) > 6 and self.rng.random() < 0.03
+                         and not re.search(r"[（）\d\s%.]", ln))
+            out.append(" ".join(ln) if justified else ln)
+        return out
 
 
-def _names(rng: random.Random, n: int) -> list[str]:
-    out: list[str] = []
-    while len(out) < n:
-        name = _name(rng)
-        if name not in out:
-            out.append(name)
-    return out
+def _fits_as_title(text: str, width: int) -> bool:
+    """A title the layout tells from text: clearly narrower than its column, or wider than it."""
+    cells = sum(0.5 if c.isascii() else 1.0 for c in text)
+    return cells + 2 < 0.8 * width - 1 or cells > width + 4.5
 
 
-def _wrap(text: str, width: int, rng: random.Random) -> list[str]:
-    """Cut running text into printed lines of `width` characters; digits are narrower, and some
-    justified lines get a space between every character."""
-    # Typesetting keeps a signature "（name）" whole and never starts a line with punctuation.
-    tokens = re.findall(r" ?（[\u4e00-\u9fff]{2,4}）|.", text)
-    for n in range(len(tokens) - 1, 0, -1):
-        if tokens[n] in "，。、；：！？”）%":
-            tokens[n - 1] += tokens.pop(n)
-    lines, line, cells = [], "", 0.0
-    for ch in tokens:
-        line += ch
-        cells += sum(0.5 if c.isascii() else 1.0 for c in ch)
-        if cells >= width:
-            lines.append(line)
-            line, cells = "", 0.0
-    if line:
-        lines.append(line)
-    out = []
-    for ln in lines:
-        # Justified lines: letters spread over the full width (never a byline, signature or number).
-        if rng.random() < 0.03 and len(ln) > 6 and not re.search(r"[（）\d\s]|本报讯", ln):
-            ln = " ".join(ln)
-        out.append(ln)
-    return out
+def _titles(page: _Page, d: District, topic: tuple, width: int, pair: bool) -> tuple[str, str | None, list[str]]:
+    """(headline, kicker, printed lines): one line `区名：…`, or a main title with a kicker above it
+    (naming the district) or a 副题 below it (`——…`)."""
+    rng = page.rng
+    if not pair:
+        for _ in range(20):
+            headline = f"{d.short_name}：{rng.choice(VERBS)}{topic[1]}{rng.choice(TITLE_TAILS)}"
+            if _fits_as_title(headline, width) or len(headline) <= 16:
+                return headline, None, [headline]
+        return headline, None, [headline]
+    for _ in range(40):
+        headline = rng.choice(MAIN_TITLES).format(*topic)
+        kicker = f"{d.name if rng.random() < 0.5 else d.short_name + d.kind[-1]}政协{rng.choice(ACTIONS)}"
+        if _fits_as_title(headline, width) and _fits_as_title(kicker, width):
+            break
+    if rng.random() < 0.5:
+        return headline, kicker, [kicker, headline]
+    return headline, kicker, [headline, "——" + kicker]
 
 
-def _paragraph_lines(paragraph: str, width: int, rng: random.Random) -> list[str]:
-    return _wrap(paragraph, width, rng)
+def _feature(page: _Page, d: District, topic: tuple, width: int, inner: list[str] | None = None) -> tuple[GeneratedArticle, list[str]]:
+    rng = page.rng
+    headline, kicker, heads = _titles(page, d, topic, width, pair=True)
+    art = GeneratedArticle("feature", d.name, headline, kicker)
+    style = rng.random()
+    if style < 0.5:
+        art.reporters, art.correspondents = [page.name()], [page.name() for _ in range(rng.choice((1, 2)))]
+        byline = f"□ 本报记者 {art.reporters[0]} 通讯员 {' '.join(page.spaced_name(n) for n in art.correspondents)}"
+    elif style < 0.7:
+        art.correspondents = [page.name() for _ in range(rng.choice((1, 2)))]
+        byline = "通讯员 " + " ".join(page.spaced_name(n) for n in art.correspondents)
+    elif style < 0.85:
+        art.authors = [page.name()]
+        byline = f"□ {art.authors[0]}"
+    else:
+        art.reporters = [page.name()]
+        byline = f"{rng.choice(['见习记者', '特约记者', '本报记者'])} {art.reporters[0]}"
+    paras = page.paragraphs(d, topic, art, 4, proposal=rng.random() < 0.5)
+    block = [byline]
+    for n, para in enumerate(paras):
+        if n == 2:
+            if inner:              # a brief of another column printed inside the story
+                block += inner
+            subhead = f"{topic[1]}见实效"
+            art.subheads.append(subhead)
+            block.append(subhead)
+        block += page.wrap(para, width)
+    return art, heads + block
 
 
-def _count(rng: random.Random, topic: tuple) -> tuple[str, float, str, str | None]:
-    unit, subject = rng.choice(COUNT_UNITS)
-    subject = subject.format(*topic)
-    if rng.random() < 0.2:
-        n = rng.randint(2, 9)
-        q = rng.choice(QUALIFIERS_AFTER)
-        return f"{n} 万{q}{unit}{subject}", n * 10000.0, unit, q
-    n = rng.randint(3, 900)
-    if rng.random() < 0.3:
-        q = rng.choice(QUALIFIERS_AFTER)
-        return f"{n} {q}{unit}{subject}", float(n), unit, q
-    return f"{n} {unit}{subject}", float(n), unit, None
+def _news(page: _Page, d: District, topic: tuple, width: int) -> tuple[GeneratedArticle, list[str], list[str]]:
+    rng = page.rng
+    headline, kicker, heads = _titles(page, d, topic, width, pair=rng.random() < 0.4)
+    art = GeneratedArticle("news", d.name, headline, kicker)
+    art.reporters = [page.name() for _ in range(rng.choice((1, 1, 2)))]
+    art.correspondents = [page.name() for _ in range(rng.choice((0, 1)))]
+    role = rng.choice(["记者", "记者", "全媒体记者"])
+    byline = f"{role} {' '.join(art.reporters)}" + (f" 通讯员 {art.correspondents[0]}" if art.correspondents else "")
+    paras = page.paragraphs(d, topic, art, 3, proposal=rng.random() < 0.3)
+    paras[0] = f"本报讯（{byline}）" + paras[0]
+    return art, heads, [ln for p in paras for ln in page.wrap(p, width)]
 
 
-def _body(rng: random.Random, district: str, topic: tuple, n_paragraphs: int, art: GeneratedArticle,
-          month: int, with_proposal: bool) -> list[str]:
-    paras = []
-    day = rng.randint(1, 28)
-    first = (f"{month} 月 {day} 日，{district}政协{rng.choice(ACTIONS)}，{rng.choice(VERBS)}“{topic[0]}”"
-             f"主题深入交流，为{topic[1]}建言献策。")
-    art.body_start = first.replace(" ", "")[:12]
-    paras.append(first)
-    for _ in range(n_paragraphs - 1):
-        surface, value, unit, q = _count(rng, topic)
-        art.metrics.append((value, unit, q))
-        sentence = (f"据了解，该{'区' if district.endswith('区') else '县'}已累计服务{topic[2]}，覆盖 {surface}，"
-                    f"{topic[3]}{rng.choice(['纷纷点赞', '积极参与', '表示认可'])}。")
-        if rng.random() < 0.4:
-            pct = round(rng.uniform(1, 99), 1)
-            sentence += f"满意度同比提升 {pct}%。"
-            art.metrics.append((pct, "%", None))
-        paras.append(sentence + f"委员们表示，将持续关注{topic[1]}工作，推动各项举措落地见效。")
-    if with_proposal:
-        title = f"关于推进{district[:2]}{topic[1]}提质增效的建议"
-        art.proposals.append(title)
-        paras.append(f"此前，委员们提交提案《{title}》，被列为重点提案，推动相关部门形成工作闭环。")
-    return paras
+def _brief(page: _Page, d: District, topic: tuple, width: int) -> tuple[GeneratedArticle, list[str], list[str]]:
+    headline, _, heads = _titles(page, d, topic, width, pair=False)
+    art = GeneratedArticle("brief", d.name, headline, None)
+    art.authors = [page.name()]
+    paras = page.paragraphs(d, topic, art, 2, proposal=False)
+    paras[0] = "本报讯 " + paras[0]
+    signature = f"（{page.spaced_name(art.authors[0])}）"
+    block = [ln for p in paras for ln in page.wrap(p, width)]
+    if page.rng.random() < 0.6:
+        block[-1] += " " + signature
+    else:
+        block.append(signature)
+    return art, heads, block
+
+
+def _photo(page: _Page, d: District | None, topic: tuple, width: int, lent: District) -> tuple[GeneratedArticle, list[str]]:
+    """A caption and its credit; without `d` the caption names no district and takes `lent`'s."""
+    rng = page.rng
+    art = GeneratedArticle("photo", (d or lent).name, None, None)
+    where = f"{d.name}政协" if d else "委员们"
+    caption = (f"近日，{where}组织委员深入一线察看{topic[1]}推进情况，"
+               f"并召开专题协商会，为{topic[0]}出谋划策。图为委员们在现场察看。")
+    art.body_start = caption[:12]
+    art.photographers = [page.name()]
+    style = rng.random()
+    if style < 0.5:
+        credit = f"{art.photographers[0]} 摄"
+    elif style < 0.8:
+        credit = f"{art.photographers[0]} 摄影报道"
+    else:
+        credit = f"本报记者 {art.photographers[0]} 摄"
+    return art, page.wrap(caption, width) + [credit]
+
+
+def _round_up(page: _Page, districts: list[District], topic: tuple, width: int) -> tuple[list[GeneratedArticle], list[str]]:
+    """`● 区名 ●` items: each a brief of its label's district; one may go unsigned (never the last)."""
+    arts, lines = [], []
+    unsigned = page.rng.randrange(len(districts) - 1) if len(districts) > 1 and page.rng.random() < 0.5 else -1
+    for n, d in enumerate(districts):
+        art = GeneratedArticle("brief", d.name, None, None)
+        paras = page.paragraphs(d, topic, art, 1, proposal=False)
+        body = page.wrap(paras[0], width)
+        if n != unsigned:
+            art.authors = [page.name()]
+            signature = f"（{page.spaced_name(art.authors[0])}）"
+            if page.rng.random() < 0.6:
+                body[-1] += " " + signature
+            else:
+                body.append(signature)
+        lines += [f"● {d.short_name}{d.kind[-1] if d.kind != '区' else '区'} ●"] + body
+        arts.append(art)
+    return arts, lines
 
 
 def generate_page(seed: int) -> GeneratedPage:
-    rng = random.Random(seed)
-    districts = rng.sample([d for d in load_districts()], 6)
-    month = rng.randint(1, 12)
-    lines: list[str] = [" 区 县", "助力“六区一高地”建设"]
+    page = _Page(seed)
+    rng = page.rng
+    pool = rng.sample(list(load_districts()), 12)
+    take = pool.pop
+    lines: list[str] = [" 区 县"] + ([BANNER] if rng.random() < 0.8 else [])
     articles: list[GeneratedArticle] = []
-    briefs_label_done = False
-    for i, d in enumerate(districts):
+    previous_width = None
+
+    def width() -> int:
+        """A column width, 17–27 cells, different from the previous item's."""
+        nonlocal previous_width
+        previous_width = rng.choice([w for w in range(17, 28) if previous_width is None or abs(w - previous_width) >= 5])
+        return previous_width
+
+    plan = ["feature", "news", "news", "brief", "photo", rng.choice(["round_up", "news", "brief"])]
+    rng.shuffle(plan)
+    briefs_label_done = photos_label_done = False
+    for kind in plan:
         topic = rng.choice(TOPICS)
-        kind = ["feature", "news", "news", "brief", "brief", "photo"][i]
-        width = {"feature": 24, "news": rng.choice((15, 24)), "brief": 15, "photo": 30}[kind]
-        short = d.short_name
+        w = width()
         if kind == "feature":
-            art = GeneratedArticle(kind, d.name, f"{topic[0]}有了新路径", f"{d.name}政协{rng.choice(ACTIONS)}")
-            art.reporters, art.correspondents = _names(rng, 1), _names(rng, rng.choice((1, 2)))
-            block = [f"□ 本报记者 {art.reporters[0]} 通讯员 {' '.join(art.correspondents)}"]
-            paras = _body(rng, d.name, topic, 4, art, month, with_proposal=rng.random() < 0.7)
-            for n, para in enumerate(paras):
-                if n == 2:
-                    block.append(f"{topic[1]}见实效")
-                block += _paragraph_lines(para, width, rng)
-            titles = [art.kicker, art.headline]
-        elif kind == "news":
-            art = GeneratedArticle(kind, d.name, f"{short}：{rng.choice(VERBS)}{topic[1]}凝聚合力", None)
-            art.reporters = _names(rng, 1)
-            art.correspondents = _names(rng, rng.choice((0, 1)))
-            byline = f"记者 {art.reporters[0]}" + (f" 通讯员 {art.correspondents[0]}" if art.correspondents else "")
-            paras = _body(rng, d.name, topic, 3, art, month, with_proposal=rng.random() < 0.3)
-            paras[0] = f"本报讯（{byline}）" + paras[0]
-            block = [ln for para in paras for ln in _paragraph_lines(para, width, rng)]
-            titles = [art.headline]
-        elif kind == "brief":
-            art = GeneratedArticle(kind, d.name, f"{short}：{rng.choice(ACTIONS)}助推{topic[1]}", None)
-            art.authors = _names(rng, 1)
-            paras = _body(rng, d.name, topic, 2, art, month, with_proposal=False)
-            paras[0] = "本报讯 " + paras[0]
-            paras[-1] += f" （{art.authors[0]}）"
-            block = [ln for para in paras for ln in _paragraph_lines(para, width, rng)]
-            titles = [art.headline]
-            if not briefs_label_done:
-                titles = [COLUMN_BRIEFS] + titles
-                briefs_label_done = True
+            inner_art = inner = None
+            if rng.random() < 0.35:                 # a brief of another column printed inside the story
+                inner_art, inner_heads, inner_block = _brief(page, take(), rng.choice(TOPICS), width())
+                inner = inner_heads + inner_block
+                previous_width = w
+            art, block = _feature(page, take(), topic, w, inner)
+            lines += block
+            articles += [art] + ([inner_art] if inner_art else [])
+        elif kind in ("news", "brief"):
+            art, heads, block = (_news if kind == "news" else _brief)(page, take(), topic, w)
+            label = [COLUMN_BRIEFS] if kind == "brief" and not briefs_label_done and rng.random() < 0.6 else []
+            briefs_label_done |= bool(label)
+            lines += label + (block + heads if rng.random() < 0.5 else heads + block)
+            articles.append(art)
+        elif kind == "photo" and rng.random() < 0.4:
+            # A caption printed right before a story names no district and takes the story's; the story's
+            # headline comes after it.
+            d = take()
+            story, heads, block = _news(page, d, rng.choice(TOPICS), width())
+            photo, caption = _photo(page, None, topic, w, lent=d)
+            lines += caption + block + heads
+            articles += [photo, story]
+        elif kind == "photo":
+            label = [COLUMN_PHOTOS] if not photos_label_done and rng.random() < 0.5 else []
+            photos_label_done |= bool(label)
+            art, block = _photo(page, take(), topic, w, lent=pool[-1])
+            lines += label + block
+            articles.append(art)
         else:
-            art = GeneratedArticle(kind, d.name, "", None)
-            art.photographers = _names(rng, 1)
-            paras = _body(rng, d.name, topic, 1, art, month, with_proposal=False)
-            block = [ln for para in paras for ln in _paragraph_lines(para, width, rng)]
-            block.append(f"{art.photographers[0]} 摄")
-            titles = [COLUMN_PHOTOS]
-        # Headlines stand before or after their story; column labels always before.
-        labels = [t for t in titles if t in (COLUMN_BRIEFS, COLUMN_PHOTOS)]
-        heads = [t for t in titles if t not in labels]
-        if kind != "feature" and rng.random() < 0.5:
-            lines += labels + block + heads
-        else:
-            lines += labels + heads + block
-        articles.append(art)
+            arts, block = _round_up(page, [take() for _ in range(rng.randint(2, 4))], topic, w)
+            lines += block
+            articles += arts
     return GeneratedPage("\n\n".join(lines) + "\n\n", articles)
 
 

@@ -27,23 +27,39 @@ def test_generate_is_deterministic_for_a_seed(tmp_path):
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b] and len(a) == 3
 
 
-def test_generated_pages_have_the_layout_cues():
-    text = generate_page(3).text
-    assert "\n\n" in text and "□ 本报记者" in text and "本报讯" in text and re.search(r" 摄\n", text)
-    assert re.search(r"（[\u4e00-\u9fff]{2,3}）", text)
+def test_generated_pages_have_every_layout_variant():
+    """Across a few pages the generator writes every layout the parser must read."""
+    text = "".join(generate_page(seed).text for seed in range(40))
+    for cue in ["□ 本报记者", "\n通讯员 ", "本报讯（", "本报讯 ", "——", "● ", " 摄\n", " 摄影报道\n", "区县快递",
+                "图片新闻", "见实效\n"]:
+        assert cue in text, cue
+    assert re.search(r"（[\u4e00-\u9fff] [\u4e00-\u9fff]）", text), "a letter-spaced signature"
+    assert re.search(r"\n(?:[\u4e00-\u9fff，。] ){6,}", text), "a justified, letter-spaced line"
+    assert re.search(r"\d\n\n[\d.]", text), "a number broken across lines"
+    assert re.search(r"[两三四五六七八九][十百千]?余?(?:家|名|个|项|条|件|场)", text), "a Chinese-numeral quantity"
+    widths = {len(line) for line in text.split("\n") if "，" in line}
+    assert min(widths) <= 18 and max(widths) >= 26
 
 
-def test_parser_recovers_generated_pages():
-    """Round trip: every generated article comes back with its kind, district and metrics."""
-    for seed in range(20):
+ROUND_TRIP_PAGES = 250
+
+
+def test_the_parser_recovers_what_the_generator_wrote():
+    """Round trip over 250 generated pages: every article with its kind, district, headline and kicker,
+    bylines, subheads and opening words; every metric with value, unit and qualifier; every proposal."""
+    for seed in range(ROUND_TRIP_PAGES):
         page = generate_page(seed)
-        frames = parse_page(page.text, f"gen{seed}.txt", f"{seed:064x}")
-        rows = frames.articles
-        assert len(rows) == len(page.articles), seed
-        for art, row in zip(page.articles, rows):
-            assert row["kind"] == art.kind and row["district_name"] == art.district, (seed, row["headline"])
-            if art.headline:
-                assert art.headline in (row["headline"] or "") + "|" + (row["kicker"] or ""), seed
-        got = sorted((m["value"], m["unit"]) for m in frames.metrics)
-        want = sorted((v, u) for a in page.articles for v, u, _ in a.metrics)
+        rows = parse_page(page.text, f"gen{seed}.txt", f"{seed:064x}")
+        assert len(rows.articles) == len(page.articles), seed
+        for art, row in zip(page.articles, rows.articles):
+            got = (row["kind"], row["district_name"], row["headline"], row["kicker"], row["subheads"],
+                   row["reporters"], row["correspondents"], row["authors"], row["photographers"])
+            want = (art.kind, art.district, art.headline, art.kicker, art.subheads,
+                    art.reporters, art.correspondents, art.authors, art.photographers)
+            assert got == want, (seed, art.headline)
+            assert row["body"].startswith(art.body_start), (seed, art.headline)
+        got = sorted((round(m["value"], 2), m["unit"], m["qualifier"] or "") for m in rows.metrics)
+        want = sorted((round(v, 2), u, q or "") for a in page.articles for v, u, q in a.metrics)
         assert got == want, seed
+        assert sorted((p["title"], p["kind"]) for p in rows.proposals) == \
+            sorted((t, "提案") for a in page.articles for t in a.proposals), seed

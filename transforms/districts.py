@@ -34,10 +34,14 @@ def find_districts(text: str) -> list[tuple[District, int, int]]:
 
 
 def prefix_district(title: str) -> District | None:
-    """The district a brief's title names in its `XX：` prefix ("南川：关注…" -> 南川区)."""
+    """The district a brief's title names in its `XX：` prefix ("南川：关注…" -> 南川区). Before the colon even
+    a short name that is also a common word is the district (`江北：…`)."""
     head, sep, _ = (title or "").partition("：")
     if not sep or len(head) > 12:
         return None
+    exact = [d for d in load_districts() if head in (d.name, d.short_name, d.short_name + d.kind[-1])]
+    if exact:
+        return exact[0]
     mentions = find_districts(head)
     return mentions[0][0] if mentions and mentions[0][2] == 0 else None
 

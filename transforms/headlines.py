@@ -50,19 +50,24 @@ class HeadlineUnit:
 
 
 def split_run(run: TitleRun) -> list[HeadlineUnit]:
-    """A run of title lines -> headline units. `XX：` lines stand alone; others pair up, but two lines
-    that both name a district are two headlines."""
+    """A run of title lines -> headline units. A `——` line is the 副题 of the line above it; `XX：` lines
+    stand alone; other lines pair up, but two lines that both name a district are two headlines."""
+    lead = _kicker_lead()
     units: list[HeadlineUnit] = []
-    pos = run.first_item
     lines = run.lines
     i = 0
     while i < len(lines):
-        line = lines[i]
-        pair_ok = (i + 1 < len(lines) and not districts.prefix_district(line)
-                   and not districts.prefix_district(lines[i + 1])
-                   and not (districts.find_districts(line) and districts.find_districts(lines[i + 1])))
-        take = 2 if pair_ok else 1
-        units.append(HeadlineUnit(lines[i:i + take], pos + i, pos + i + take - 1))
+        line, nxt = lines[i], lines[i + 1] if i + 1 < len(lines) else None
+        after_next = lines[i + 2] if i + 2 < len(lines) else ""
+        if nxt is not None and nxt.startswith(lead) and not line.startswith(lead):
+            take = 2
+        elif (nxt is not None and not line.startswith(lead) and not districts.prefix_district(line)
+              and not districts.prefix_district(nxt) and not after_next.startswith(lead)
+              and not (districts.find_districts(line) and districts.find_districts(nxt))):
+            take = 2
+        else:
+            take = 1
+        units.append(HeadlineUnit(lines[i:i + take], run.first_item + i, run.first_item + i + take - 1))
         i += take
     return units
 

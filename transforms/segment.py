@@ -494,7 +494,9 @@ def assemble_articles(items: list[Item]) -> tuple[list[Draft], list[TitleRun]]:
                 flush_titles()
                 target = current
                 if target is None or target.closed or not target.fits(item.width) or new_item_next:
-                    target = _resumable(drafts, item.width) if not new_item_next else None
+                    # a caption (text closed by a photo credit) is an item of its own, never a story resumed
+                    resume = not new_item_next and _closing_item(items, n) != "credit"
+                    target = _resumable(drafts, item.width) if resume else None
                     if target is None:
                         target = start(Draft(first_item=n))
             target.paragraphs.append(item.text)
@@ -521,10 +523,18 @@ def _subhead_owner(pending, current: Draft | None, drafts: list[Draft], items: l
         owner = _resumable(drafts, width, include_last=True)
     if owner is None or width is None or owner.width is None:
         return None
+    return None if _closing_item(items, n, owner) in ("signature", "credit") else owner
+
+
+def _closing_item(items: list[Item], n: int, owner: Draft | None = None) -> str | None:
+    """The kind of item that ends the text starting at item n: the first item that is not a paragraph of the
+    same column (None when another column's text comes first)."""
     for item in items[n + 1:]:
         if item.kind != "para":
-            return None if item.kind in ("signature", "credit") else owner
-    return owner
+            return item.kind
+        if owner is not None and item.width is not None and not owner.fits(item.width):
+            return None
+    return None
 
 
 def _split_caption(drafts: list[Draft], story: Draft, n: int) -> Draft:
