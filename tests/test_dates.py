@@ -40,5 +40,6 @@ def test_an_event_date_in_a_relative_year():
     assert first_event_date("明年3月5日开幕。", 2025) == date(2026, 3, 5)
 
 
-def test_a_dated_archive_folder_gives_the_date():
+def test_a_dated_archive_folder_gives_the_date_and_the_file_name_wins():
     assert date_from_filename("2025/05/27_p4.txt") == date(2025, 5, 27)
+    assert date_from_filename("2025/05/2025-01-01_p4.txt") == date(2025, 1, 1)

@@ -26,9 +26,13 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 
 
 def date_from_filename(name: str) -> date | None:
-    """`2025-05-27_p4.txt`, `20250527.txt`, `2025/05/27_p4.txt` (a dated archive folder) -> 2025-05-27."""
-    m = _FILENAME_DATE.search(name)
-    return _safe_date(*map(int, m.groups())) if m else None
+    """`2025-05-27_p4.txt`, `20250527.txt`, `2025/05/27_p4.txt` (a dated archive folder) -> 2025-05-27.
+    The file's own name wins over its folders'."""
+    for text in (name.rsplit("/", 1)[-1], name):
+        if m := _FILENAME_DATE.search(text):
+            if found := _safe_date(*map(int, m.groups())):
+                return found
+    return None
 
 
 def looks_forward(text: str, pos: int) -> bool:
