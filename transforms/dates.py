@@ -45,9 +45,13 @@ def relative_year(text: str, issue_year: int | None) -> int | None:
     """The year a relative word in `text` names (the last one), from the issue's year; None without either."""
     if issue_year is None:
         return None
-    words = sorted(_lexicon()["relative_years"], key=len, reverse=True)
-    found = [(m.start(), m.group()) for m in re.finditer("|".join(map(re.escape, words)), text)]
-    return issue_year + _lexicon()["relative_years"][found[-1][1]] if found else None
+    found = _relative_pattern().findall(text)
+    return issue_year + _lexicon()["relative_years"][found[-1]] if found else None
+
+
+@cache
+def _relative_pattern() -> re.Pattern:
+    return re.compile("|".join(map(re.escape, sorted(_lexicon()["relative_years"], key=len, reverse=True))))
 
 
 def estimate_year(text: str) -> int | None:

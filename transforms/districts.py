@@ -23,6 +23,11 @@ def _alias_table() -> tuple[re.Pattern, dict[str, tuple[District, int]]]:
     return pattern, aliases
 
 
+@cache
+def _prefix_forms() -> dict[str, District]:
+    return {form: d for d in load_districts() for form in (d.name, d.short_name, d.short_name + d.kind[-1])}
+
+
 def by_code() -> dict[str, District]:
     return {d.code: d for d in load_districts()}
 
@@ -39,9 +44,8 @@ def prefix_district(title: str) -> District | None:
     head, sep, _ = (title or "").partition("：")
     if not sep or len(head) > 12:
         return None
-    exact = [d for d in load_districts() if head in (d.name, d.short_name, d.short_name + d.kind[-1])]
-    if exact:
-        return exact[0]
+    if exact := _prefix_forms().get(head):
+        return exact
     mentions = find_districts(head)
     return mentions[0][0] if mentions and mentions[0][2] == 0 else None
 

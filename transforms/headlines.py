@@ -6,6 +6,7 @@ shared words, and nearness on the page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from . import districts
 from .lexicons import load_lexicon
@@ -26,7 +27,7 @@ class HeadlineUnit:
     first_item: int
     last_item: int
 
-    @property
+    @cached_property
     def district(self):
         for line in self.lines:
             d = districts.prefix_district(line)

@@ -18,6 +18,7 @@ SUBJECT_MAX_CHARS = 10
 _ARABIC = r"\d+(?:[.,]\d+)*"
 _CHINESE = "零〇一二两三四五六七八九十百千万亿"
 _CHINESE_NUMBER = rf"[{_CHINESE}]*[一二两三四五六七八九十百千万][{_CHINESE}]*"
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
 _SUBJECT_TAGS = ("n", "vn", "j", "nz", "an", "ng", "nt", "l")   # jieba tags of the words a subject is made of
 
 
@@ -137,9 +138,16 @@ def _values(m: re.Match) -> tuple[float | None, float | None]:
         low, high = (read_number(d + pair.group(3) + mag) for d in pair.group(1, 2))
         if low is not None and high is not None and high - low == low / (read_number(pair.group(1)) or 1):
             return low, high
-    value = read_number(num + (mag or mag2))
-    value_max = read_number(m.group("num2") + (mag2 or mag)) if m.group("num2") else None
+    value = _read(num, mag or mag2)
+    value_max = _read(m.group("num2"), mag2 or mag) if m.group("num2") else None
     return value, value_max
+
+
+def _read(num: str, mag: str) -> float | None:
+    """The number with its magnitude; plain digits without the general reader (most quantities are)."""
+    if not mag and _PLAIN.fullmatch(num):
+        return float(num)
+    return read_number(num + mag)
 
 
 def extract_metrics(body: str) -> list[Metric]:

@@ -2,7 +2,7 @@
 The flow builds one frame per table per batch from these; nothing here touches files."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from . import PARSER_VERSION, districts
 from .dates import date_from_filename, estimate_issue_date, estimate_year, first_event_date
@@ -12,7 +12,7 @@ from .metrics import extract_metrics
 from .proposals import extract_proposals
 from .segment import Draft, assemble_articles, classify_lines, split_header
 from .text import compact, not_a_page, page_lines
-from .tokens import content_words, keywords, tokenize
+from .tokens import content_words, keywords, word_counts
 
 
 @dataclass
@@ -62,7 +62,7 @@ def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
     drafts, runs = assemble_articles(items)
     if not drafts or not any(len(d.body) >= 20 for d in drafts):
         raise PageParseError("parse", "no recognisable article on the page")
-    tokens = [tokenize(d.body) for d in drafts]
+    tokens = [word_counts(d.body) for d in drafts]
     assign_headlines(drafts, runs, [content_words(t) for t in tokens])
 
     issue_id = issue_id_for(sha256)
@@ -91,10 +91,10 @@ def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
         })
         for n, p in enumerate(extract_proposals(body, year, district), start=1):
             proposals.append({"proposal_id": f"{article_id}-p{n:02d}", "issue_id": issue_id,
-                              "article_id": article_id, "district_code": code, **asdict(p)})
+                              "article_id": article_id, "district_code": code, **vars(p)})
         for n, m in enumerate(extract_metrics(body), start=1):
             metrics.append({"metric_id": f"{article_id}-m{n:03d}", "issue_id": issue_id,
-                            "article_id": article_id, "district_code": code, **asdict(m)})
+                            "article_id": article_id, "district_code": code, **vars(m)})
     issue = {"issue_id": issue_id, "source_name": source_name, "sha256": sha256, "section": section,
              "theme": theme, "issue_date": issue_date, "issue_date_source": date_source,
              "article_count": len(articles), "parser_version": PARSER_VERSION, "loaded_at": None}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from . import districts
 from .dates import relative_year
@@ -130,13 +131,18 @@ def _is_name(text: str) -> bool:
     return _leading_name(text) is not None
 
 
-def _group(text: str, district: District | None) -> str | None:
-    """A group that submits (`民进界别`, `县政协`, `该县政协大溪片区委员小组`), with 该县/该区 made explicit."""
+@cache
+def _group_pattern() -> re.Pattern:
     lex = _lexicon()
     groups = "|".join(map(re.escape, sorted(lex["proposer_groups"], key=len, reverse=True)))
     verbs = "|".join(map(re.escape, lex["submission_verbs"]))
-    matches = list(re.finditer(rf"(?:^|(?<=[，。；：、\s]))([\u4e00-\u9fff]{{0,14}}(?:{groups}))"
-                               rf"(?=的集体提案|{verbs}|结合|便|就|也|还|积极|，)", text))
+    return re.compile(rf"(?:^|(?<=[，。；：、\s]))([\u4e00-\u9fff]{{0,14}}(?:{groups}))"
+                      rf"(?=的集体提案|{verbs}|结合|便|就|也|还|积极|，)")
+
+
+def _group(text: str, district: District | None) -> str | None:
+    """A group that submits (`民进界别`, `县政协`, `该县政协大溪片区委员小组`), with 该县/该区 made explicit."""
+    matches = list(_group_pattern().finditer(text))
     if not matches:
         return None
     name = re.sub(r"^.*?(?:在|由|经|会上|时|后)(?=[\u4e00-\u9fff]{2})", "", matches[-1].group(1))

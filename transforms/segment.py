@@ -93,6 +93,8 @@ def byline_only(raw: str) -> dict | None:
     text = raw.strip()
     boxed = text.startswith("□")
     text = text.lstrip("□ ")
+    if not boxed and not text.startswith(_role_words()):
+        return None
     if not text or re.search(r"[，。：:；！？“”《》\d]", text):
         return None
     if not boxed and not re.match(rf"(?:{_role_pattern().pattern})\s", text):
@@ -114,28 +116,33 @@ def _terminal(flat: str) -> bool:
 
 
 @cache
-def _column_patterns() -> list[tuple[str, re.Pattern]]:
-    return [(label, re.compile(f"(?:{re.escape(label)})+")) for label in _layout()["columns"]]
+def _role_words() -> tuple[str, ...]:
+    return tuple(_layout()["roles"])
+
+
+@cache
+def _column_forms() -> dict[str, str]:
+    """Each label as printed once, or as a logo printed two or three times (`渝事好商量渝事好商量`)."""
+    return {label * n: label for label in _layout()["columns"] for n in (1, 2, 3)}
 
 
 def column_label(flat: str) -> str | None:
-    """A column label, also when the logo is printed twice (`渝事好商量渝事好商量`)."""
-    for label, pattern in _column_patterns():
-        if pattern.fullmatch(flat):
-            return label
-    return None
+    return _column_forms().get(flat)
 
 
 def item_district(flat: str):
     """`●彭水县●` -> the district that labels the items below it."""
-    marks = re.escape(_layout()["item_marks"])
-    m = re.fullmatch(f"[{marks}]([^{marks}]{{2,12}})[{marks}]", flat)
-    return districts.first_district(m.group(1)) if m else None
+    marks = _layout()["item_marks"]
+    if not flat or flat[0] not in marks or flat[-1] not in marks or not 4 <= len(flat) <= 14:
+        return None
+    return districts.first_district(flat[1:-1])
 
 
 def split_signature(line: str) -> tuple[str, dict] | None:
     """`…走深走实。 （张若澜）` -> ("…走深走实。", {"authors": ["张若澜"]}); None if the line has no signature.
     Names may be letter-spaced (`（刘 宁）`) or carry roles (`（记者 黄笛森 见习记者 程颖）`)."""
+    if not line.rstrip().endswith("）"):
+        return None
     m = re.search(r"(^|[\s。！？”…])（([^（）]{2,40})）\s*$", line)
     if not m:
         return None
@@ -164,7 +171,7 @@ def _slash_credit_pattern() -> re.Pattern:
 def split_credit(line: str) -> tuple[str, dict] | None:
     """`杨灿 摄`, `王京华 摄影报道`, `…建设。 本报记者 杨灿 摄`, `文博/文 凌强/图` -> (text before, names)."""
     line = line.rstrip()
-    m = _slash_credit_pattern().search(line)
+    m = _slash_credit_pattern().search(line) if "/" in line else None
     if m:
         names = parse_byline(re.sub(r"\s*/\s*", "/", m.group(2)))
         return (line[: m.start(2)].rstrip(), names) if names else None

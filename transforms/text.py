@@ -78,8 +78,8 @@ def not_a_page(text: str, lines: list[str]) -> str | None:
     longest = max((len(line) for line in lines), default=0)
     if longest > MAX_LINE_CHARS:
         return f"a line of {longest:,} characters: not a printed page's text"
-    visible = sum(len(line.replace(" ", "")) for line in lines)
-    chinese = sum(len(_CHINESE_TEXT.findall(line)) for line in lines)
+    sample = "".join(lines)[:20_000].replace(" ", "")
+    visible, chinese = len(sample), len(sample) - len(_CHINESE_TEXT.sub("", sample))
     if visible and chinese / visible < MIN_CHINESE_SHARE:
         return f"{chinese / visible:.0%} Chinese text: not a newspaper page"
     return None

@@ -58,16 +58,30 @@ def tag(text: str) -> list[tuple[str, str]]:
     return _tokenizer().tag(text, True)
 
 
-def content_words(tokens: list[str]) -> set[str]:
-    """Tokens that carry meaning: two or more characters, not a stop word, not a number."""
+def _counts(tokens: list[str]) -> Counter:
+    """Tokens of two or more characters that are not stop words, counted."""
     _, _, stop = _idf()
-    return {t for t in tokens if len(t.strip()) >= 2 and t not in stop and not t.isascii()}
+    counts = Counter(t for t in tokens if len(t) >= 2)
+    for t in [t for t in counts if len(t.strip()) < 2 or t.lower() in stop]:
+        del counts[t]
+    return counts
 
 
-def keywords(tokens: list[str], k: int = KEYWORD_COUNT) -> list[str]:
+def content_words(tokens: list[str] | Counter) -> set[str]:
+    """Tokens that carry meaning: two or more characters, not a stop word, not a number."""
+    counts = tokens if isinstance(tokens, Counter) else _counts(tokens)
+    return {t for t in counts if not t.isascii()}
+
+
+def keywords(tokens: list[str] | Counter, k: int = KEYWORD_COUNT) -> list[str]:
     """Top-k TF-IDF keywords with jieba's IDF table (what jieba.analyse.extract_tags computes)."""
-    idf, median, stop = _idf()
-    counts = Counter(t for t in tokens if len(t.strip()) >= 2 and t.lower() not in stop)
+    idf, median, _ = _idf()
+    counts = tokens if isinstance(tokens, Counter) else _counts(tokens)
     total = sum(counts.values()) or 1
     scored = sorted(counts, key=lambda w: (-counts[w] * idf.get(w, median) / total, w))
     return scored[:k]
+
+
+def word_counts(text: str) -> Counter:
+    """The counted meaningful tokens of a text, for `content_words` and `keywords` both."""
+    return _counts(tokenize(text))
