@@ -8,7 +8,7 @@ import polars as pl
 
 from warehouse.contract import PAGE_TABLES, TABLES, polars_schema
 
-from .parse_worker import ParsedPage
+from .parsed import ParsedPage
 
 
 @dataclass

@@ -7,12 +7,11 @@ validates and commits its own batches (`distributed`): DuckLake resolves the con
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import shutil
 import time
 from collections import deque
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Executor
+from contextlib import contextmanager, nullcontext
 from itertools import repeat
 from pathlib import Path
 
@@ -30,18 +29,14 @@ from transforms import PARSER_VERSION
 from warehouse import lake
 from warehouse.errors import WarehouseError, first_line
 
-from . import parse_worker
+from . import workers
 from .batch import BatchFrames, build_frames
-from .lock import RunLocked, lock_path, run_lock
-from .parse_worker import ParsedPage, parse_chunk
+from .lock import RunFailed, RunLocked, lock_path, run_lock
+from .parsed import ParsedPage
 from .sources import InboxError, Plan, SourcePage, plan_inbox, plan_stored
 from .summary import ARTIFACT_KEY, RunSummary
 
 PAGES_PER_CHUNK = 25          # pages a parsing process takes at a time
-
-
-class RunFailed(RuntimeError):
-    """The run failed; the message is the one-line reason recorded in `runs` and on the Prefect run."""
 
 
 # Failures an operator can act on: recorded and reported in one line. Anything else is a bug, and its
@@ -53,7 +48,9 @@ EXPECTED_FAILURES = (RunLocked, InboxError, WarehouseError, OSError, duckdb.Erro
 
 @task(name="parse-pages", cache_policy=NO_CACHE)
 def parse_pages(pages: list[SourcePage], max_bytes: int, pool: Executor | None = None) -> list[ParsedPage]:
-    """Read and parse a batch, on the worker processes of `pool` (or here)."""
+    """Read and parse a batch, on the worker processes of `pool` (or here, e.g. on a Dask worker)."""
+    from .parse_worker import parse_chunk
+
     if pool is None:
         return parse_chunk(pages, max_bytes)
     chunks = [pages[i:i + PAGES_PER_CHUNK] for i in range(0, len(pages), PAGES_PER_CHUNK)]
@@ -61,13 +58,17 @@ def parse_pages(pages: list[SourcePage], max_bytes: int, pool: Executor | None =
 
 
 @task(name="validate-batch", cache_policy=NO_CACHE)
-def validate_batch(con: duckdb.DuckDBPyConnection, parsed: list[ParsedPage]) -> BatchFrames:
-    """One frame per table for the batch's parsed pages, checked by the GX suites; pages whose rows fail are
-    marked (stage `validate`) and left out of the frames."""
-    from expectations import validate_batch as run_suites
-
+def validate_batch(con: duckdb.DuckDBPyConnection, parsed: list[ParsedPage], in_process: bool = False) -> BatchFrames:
+    """One frame per table for the batch's parsed pages, checked by the GX suites (in the validator process,
+    or here); pages whose rows fail are marked (stage `validate`) and left out of the frames."""
     frames = build_frames([p for p in parsed if p.ok])
-    failures = run_suites(frames.tables, lake.taken_keys(con, frames.tables))
+    taken = lake.taken_keys(con, frames.tables)
+    if in_process:
+        from expectations import validate_batch as run_suites
+
+        failures = run_suites(frames.tables, taken)
+    else:
+        failures = workers.validator().validate(frames.tables, taken)
     for page in parsed:
         if page.ok and page.rows.issues[0]["issue_id"] in failures:
             page.reject("validate", "; ".join(sorted(set(failures[page.rows.issues[0]["issue_id"]]))))
@@ -106,9 +107,11 @@ def _commit_page_by_page(con, frames: BatchFrames, parsed: list[ParsedPage], run
 def process_batch(settings: Settings, pages: list[SourcePage], run_id: str) -> tuple[list[ParsedPage], dict[str, int]]:
     """Parse, validate and commit one batch with a connection of its own: what a Dask worker does when the
     catalog is PostgreSQL and every worker commits (no single writer). Returns the pages and rows added."""
+    from .parse_worker import parse_chunk
+
     parsed = parse_chunk(pages, settings.max_file_bytes)
     with lake.writer(settings) as con:
-        frames = validate_batch.fn(con, parsed)
+        frames = validate_batch.fn(con, parsed, in_process=True)
         commit_batch.fn(con, frames, parsed, run_id)
     return _slim(parsed), {table: frame.height for table, frame in frames.tables.items()}
 
@@ -178,7 +181,8 @@ def _ingest(con, settings: Settings, summary: RunSummary, force: bool, source: s
     # Parsing stays ahead of validation and commits: one batch on local processes, several on a cluster.
     on_cluster = not isinstance(get_run_context().task_runner, ThreadPoolTaskRunner)
     ahead = 4 if on_cluster else 1
-    with _parsing_pool(0 if on_cluster else settings.workers, len(plan.new)) as pool:
+    local_pool = not on_cluster and settings.workers > 1 and plan.new
+    with workers.parsing_pool(settings.workers) if local_pool else nullcontext() as pool:
         in_flight: deque = deque()
         for batch in batches:
             # quote(): Prefect need not walk the pages looking for futures (prefect-dask mangles quoted values).
@@ -259,20 +263,6 @@ def _move_to_quarantine(path: Path | None, name: str, settings: Settings, logger
         shutil.move(str(path), str(target))
     except OSError as exc:
         logger.warning("could not move %s to %s: %s", name, target, exc)
-
-
-@contextmanager
-def _parsing_pool(workers: int, pages: int):
-    """Worker processes from a forkserver that has the parser and jieba's dictionary loaded: forking this
-    process instead would copy the locks of Prefect's threads and polars' thread pool, and a child can
-    hang on them. None (parse here) when the run is too small to pay for processes."""
-    if workers <= 1 or pages < 2 * PAGES_PER_CHUNK:
-        yield None
-        return
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([parse_worker.__name__])
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        yield pool
 
 
 @contextmanager

@@ -13,6 +13,11 @@ class RunLocked(RuntimeError):
     """Another `cppcc run` holds the warehouse."""
 
 
+class RunFailed(RuntimeError):
+    """A run failed (or was skipped); the message is the one-line reason recorded in `runs` and on the
+    Prefect run."""
+
+
 def lock_path(settings) -> Path:
     if settings.catalog_path is not None:
         return Path(str(settings.catalog_path) + ".lock")

@@ -3,34 +3,15 @@
 Imported by the forkserver before it forks workers, so jieba's dictionary is loaded once, not per worker."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from transforms.errors import PageParseError
-from transforms.page import PageRows, parse_page
+from transforms.page import parse_page
 from transforms.text import decode_page
 from transforms.tokens import warm_up
 
+from .parsed import ParsedPage
 from .sources import SourcePage, sha256_of
 
 warm_up()
-
-
-@dataclass
-class ParsedPage:
-    page: SourcePage
-    raw: bytes = b""
-    sha256: str = ""
-    rows: PageRows | None = None
-    stage: str | None = None       # where it failed, if it did
-    reason: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Parsed, and not set aside since (the rows may have been dropped once committed)."""
-        return self.stage is None
-
-    def reject(self, stage: str, reason: str) -> None:
-        self.stage, self.reason = stage, reason
 
 
 def parse_source_page(page: SourcePage, max_bytes: int) -> ParsedPage:

@@ -34,6 +34,10 @@ def preview(settings: Settings, force: bool = False) -> Plan:
 def run_flow(settings: Settings, force: bool = False, runner: str = "local", address: str | None = None,
              **options) -> dict:
     """Run `nightly-ingest` in this process; raises RunFailed with the one-line reason if it fails."""
+    if runner == "local":
+        from .workers import start_early
+
+        start_early(settings.workers)       # GX and the parser load on the other core meanwhile
     from .ingest import nightly_ingest, on_dask, run_and_report
 
     flow = on_dask(address) if runner == "dask" else nightly_ingest

@@ -7,7 +7,7 @@ import pytest
 from cppcc.generate import generate_page
 from expectations import suite_config
 from flows.batch import build_frames
-from flows.parse_worker import ParsedPage
+from flows.parsed import ParsedPage
 from flows.sources import SourcePage
 from transforms.page import parse_page
 from warehouse.contract import PAGE_TABLES, TABLES, ddl, markdown, polars_schema
@@ -55,8 +55,8 @@ def test_every_check_becomes_an_expectation_including_the_warehouse_wide_ones():
     suites = {t: suite_config(t)["expectations"] for t in PAGE_TABLES}
     kinds = {(t, e["type"], e["kwargs"].get("column") or e["kwargs"].get("column_A")) for t in suites for e in suites[t]}
     assert ("articles", "expect_column_values_to_not_be_in_set", "article_id") in kinds      # unique in the warehouse
-    assert ("articles", "expect_column_values_to_be_in_set", "issue_id") in kinds            # issue_id in issues
-    assert ("metrics", "expect_column_values_to_be_in_set", "article_id") in kinds           # article_id in articles
+    assert ("articles", "expect_column_values_to_be_in_set", "_issue_id_in_issues") in kinds  # issue_id in issues
+    assert ("metrics", "expect_column_values_to_be_in_set", "_article_id_in_articles") in kinds
     assert ("metrics", "expect_column_pair_values_a_to_be_greater_than_b", "value_max") in kinds
     assert ("articles", "expect_column_pair_values_to_be_equal", "char_count") in kinds
     checks = sum(len(c.checks) for t in PAGE_TABLES for c in TABLES[t].columns)

@@ -156,7 +156,8 @@ def test_a_failed_run_is_recorded_with_its_reason_and_artifact(tmp_path, prefect
 
     from cppcc.generate import write_pages
     from cppcc.prefect_server import latest_flow_run
-    from flows.ingest import RunFailed, nightly_ingest, run_and_report
+    from flows.ingest import nightly_ingest, run_and_report
+    from flows.lock import RunFailed
     from warehouse import lake
 
     settings = make_settings(tmp_path)

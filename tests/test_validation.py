@@ -63,7 +63,7 @@ def test_a_metric_of_an_article_not_in_the_batch_fails(frames):
     orphan = frames["metrics"].filter(pl.col("issue_id") == last).head(1).with_columns(
         pl.lit(f"{last}-99").alias("article_id"), (pl.col("metric_id") + "x").alias("metric_id"))
     failures = validate_batch({**frames, "metrics": pl.concat([frames["metrics"], orphan])}, NONE_TAKEN)
-    assert failures == {last: ["metrics: expect_column_values_to_be_in_set(article_id)"]}
+    assert failures == {last: ["metrics: expect_column_values_to_be_in_set(_article_id_in_articles)"]}
 
 
 def test_a_key_the_warehouse_holds_for_another_page_fails(frames):

@@ -7,13 +7,10 @@ from __future__ import annotations
 from collections import Counter
 from functools import cache
 
-import jieba
-import jieba.analyse
 import rjieba
 
 from .lexicons import load_districts
 
-jieba.setLogLevel(60)
 KEYWORD_COUNT = 8
 
 
@@ -30,8 +27,11 @@ def _tokenizer() -> rjieba.Jieba:
 
 
 @cache
-def reference_tokenizer() -> jieba.Tokenizer:
+def reference_tokenizer():
     """jieba itself with the same added words: what `tokenize` must agree with."""
+    import jieba
+
+    jieba.setLogLevel(60)
     for word in _district_words():
         jieba.add_word(word, tag="ns")
     return jieba.dt
@@ -39,6 +39,11 @@ def reference_tokenizer() -> jieba.Tokenizer:
 
 @cache
 def _idf() -> tuple[dict[str, float], float, frozenset[str]]:
+    """jieba's IDF table and stop words (jieba.analyse loads them when imported)."""
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(60)
     tfidf = jieba.analyse.default_tfidf
     return tfidf.idf_freq, tfidf.median_idf, frozenset(tfidf.stop_words)
 

@@ -1,0 +1,28 @@
+"""A page as a parsing process returns it: its rows, or the stage and reason it was set aside."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .sources import SourcePage
+
+if TYPE_CHECKING:      # the parser itself is loaded by the parsing processes only
+    from transforms.page import PageRows
+
+
+@dataclass
+class ParsedPage:
+    page: SourcePage
+    raw: bytes = b""
+    sha256: str = ""
+    rows: PageRows | None = None
+    stage: str | None = None       # where it failed, if it did
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Parsed, and not set aside since (the rows may have been dropped once committed)."""
+        return self.stage is None
+
+    def reject(self, stage: str, reason: str) -> None:
+        self.stage, self.reason = stage, reason

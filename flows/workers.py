@@ -1,0 +1,129 @@
+"""The processes a run uses besides its own: parsing processes, and one for Great Expectations.
+
+Both are started as soon as `cppcc run` knows it has work, so that loading the parser (jieba's
+dictionary) and importing GX — seconds each — happen on the other core while this process imports
+Prefect and plans; afterwards parsing, validation and the commits of successive batches overlap.
+
+Parsing processes come from a forkserver that has the parser loaded: forking a process that already runs
+Prefect's threads and polars' thread pool would copy their locks, and a child can hang on them. The
+validator is spawned (a fresh interpreter); frames go to it as Arrow IPC bytes."""
+from __future__ import annotations
+
+import atexit
+import io
+import os
+import multiprocessing
+import multiprocessing.connection
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+import polars as pl
+
+PARSER_MODULE = "flows.parse_worker"
+
+
+def _forkserver():
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([PARSER_MODULE])
+    return ctx
+
+
+def warm_parsers() -> None:
+    """Start the forkserver now, loading the parser in it."""
+    from multiprocessing import forkserver
+
+    _forkserver()
+    forkserver.ensure_running()
+
+
+@contextmanager
+def parsing_pool(workers: int):
+    with ProcessPoolExecutor(workers, mp_context=_forkserver()) as pool:
+        yield pool
+
+
+class Validator:
+    """Great Expectations in a process of its own."""
+
+    def __init__(self):
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._process = ctx.Process(target=_serve, args=(child,), name="cppcc-validator", daemon=True)
+        self._process.start()
+        child.close()
+
+    def validate(self, frames: dict[str, pl.DataFrame], taken: dict[str, list[str]]) -> dict[str, list[str]]:
+        """What `expectations.validate_batch` returns, computed in the validator process."""
+        self._conn.send(({table: _to_ipc(frame) for table, frame in frames.items()}, taken))
+        kind, answer = self._conn.recv()
+        if kind == "error":
+            raise RuntimeError(f"validation failed: {answer}")
+        return answer
+
+    def close(self) -> None:
+        """Stop it: it releases what it registered and leaves at once (a full interpreter exit after GX
+        takes most of a second)."""
+        if self._process.is_alive():
+            try:
+                self._conn.send(None)
+            except OSError:
+                pass
+            self._process.join(timeout=2)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
+_validator: Validator | None = None
+
+
+def validator() -> Validator:
+    """The run's validator process, started on first use (or early, by `start_early`)."""
+    global _validator
+    if _validator is None or not _validator._process.is_alive():
+        _validator = Validator()
+        atexit.register(_validator.close)
+    return _validator
+
+
+def start_early(workers: int) -> None:
+    """Start the validator and (with more than one worker) the parsing forkserver now."""
+    validator()
+    if workers > 1:
+        warm_parsers()
+
+
+def _to_ipc(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    return buffer.getvalue()
+
+
+def _leave() -> None:
+    """Run multiprocessing's finalizers (they unlink the semaphores GX made) and exit without the slow
+    teardown of every module."""
+    from multiprocessing import util
+
+    util._run_finalizers(0)
+    util._run_finalizers()
+    os._exit(0)
+
+
+def _serve(conn: multiprocessing.connection.Connection) -> None:
+    """The validator's loop: import GX once, then validate each batch it is sent."""
+    import expectations
+
+    expectations.warm_up()
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            _leave()
+        tables, taken = message
+        try:
+            frames = {table: pl.read_ipc(io.BytesIO(data)) for table, data in tables.items()}
+            conn.send(("ok", expectations.validate_batch(frames, taken)))
+        except Exception as exc:        # report it; the flow records the run as failed
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
