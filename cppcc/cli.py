@@ -441,6 +441,8 @@ def entry() -> None:
             click.echo(exc.code, err=True)
     sys.stdout.flush()
     sys.stderr.flush()
+    if "flows.workers" in sys.modules:
+        sys.modules["flows.workers"].stop_helpers()
     atexit._run_exitfuncs()
     os._exit(code)
 

@@ -86,6 +86,20 @@ def validator() -> Validator:
     return _validator
 
 
+def stop_helpers() -> None:
+    """Stop the validator, the forkserver and multiprocessing's resource tracker, and wait for them: a
+    command that leaves without tearing itself down must not leave them behind even for a moment."""
+    from multiprocessing import forkserver, resource_tracker
+
+    if _validator is not None:
+        _validator.close()
+    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
+        try:
+            helper._stop()
+        except OSError:       # already gone
+            pass
+
+
 def start_early(workers: int) -> None:
     """Start the validator and (with more than one worker) the parsing forkserver now."""
     validator()

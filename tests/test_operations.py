@@ -330,7 +330,7 @@ def test_a_local_server_started_in_the_background_serves_later_runs(tmp_path):
         assert run.returncode == 0 and "loaded 3" in out, out
         assert "Starting temporary server" not in out, "the run used the local server, not a throwaway one"
         assert latest_flow_run(api_url)["state_type"] == "COMPLETED"
-        assert not _session_alive(run.pid), "`cppcc run` left a process behind"
+        assert wait_for(lambda: not _session_alive(run.pid), timeout=5), "`cppcc run` left a process behind"
     finally:
         stopped = cppcc(None, tmp_path, "prefect-server", "stop")
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
