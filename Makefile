@@ -24,7 +24,7 @@ run: setup
 test: setup
 	$(BIN)/pytest
 
-# Throughput, memory and scaling on generated corpora of 100, 1,000 and 10,000 pages -> bench/results.md.
+# Throughput, memory, start-up and scaling on generated corpora of 1,000 and 10,000 pages -> bench/results.md.
 bench: setup
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/run.py

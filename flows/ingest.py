@@ -32,7 +32,7 @@ from warehouse.errors import WarehouseError, first_line
 from . import workers
 from .batch import BatchFrames, build_frames
 from .lock import RunFailed, RunLocked, lock_path, run_lock
-from .parsed import ParsedPage
+from .parsed import ParsedPage, parse_chunk
 from .sources import InboxError, Plan, SourcePage, plan_inbox, plan_stored
 from .summary import ARTIFACT_KEY, RunSummary
 
@@ -49,8 +49,6 @@ EXPECTED_FAILURES = (RunLocked, InboxError, WarehouseError, OSError, duckdb.Erro
 @task(name="parse-pages", cache_policy=NO_CACHE)
 def parse_pages(pages: list[SourcePage], max_bytes: int, pool: Executor | None = None) -> list[ParsedPage]:
     """Read and parse a batch, on the worker processes of `pool` (or here, e.g. on a Dask worker)."""
-    from .parse_worker import parse_chunk
-
     if pool is None:
         return parse_chunk(pages, max_bytes)
     chunks = [pages[i:i + PAGES_PER_CHUNK] for i in range(0, len(pages), PAGES_PER_CHUNK)]
@@ -107,8 +105,6 @@ def _commit_page_by_page(con, frames: BatchFrames, parsed: list[ParsedPage], run
 def process_batch(settings: Settings, pages: list[SourcePage], run_id: str) -> tuple[list[ParsedPage], dict[str, int]]:
     """Parse, validate and commit one batch with a connection of its own: what a Dask worker does when the
     catalog is PostgreSQL and every worker commits (no single writer). Returns the pages and rows added."""
-    from .parse_worker import parse_chunk
-
     parsed = parse_chunk(pages, settings.max_file_bytes)
     with lake.writer(settings) as con:
         frames = validate_batch.fn(con, parsed, in_process=True)
@@ -191,6 +187,7 @@ def _ingest(con, settings: Settings, summary: RunSummary, force: bool, source: s
                 _validate_and_commit(con, in_flight.popleft(), summary, settings, logger)
         while in_flight:
             _validate_and_commit(con, in_flight.popleft(), summary, settings, logger)
+    workers.stop_helpers()       # their memory is freed before housekeeping takes its share
     _close_run(con, summary)
 
 

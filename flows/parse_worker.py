@@ -32,7 +32,3 @@ def parse_source_page(page: SourcePage, max_bytes: int) -> ParsedPage:
     except Exception as exc:  # a parser bug on one page must not stop the others
         parsed.reject("parse", f"{type(exc).__name__}: {exc}")
     return parsed
-
-
-def parse_chunk(pages: list[SourcePage], max_bytes: int) -> list[ParsedPage]:
-    return [parse_source_page(p, max_bytes) for p in pages]

@@ -1,6 +1,5 @@
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -70,30 +69,12 @@ def prefect_api(tmp_path_factory) -> str:
         yield api_url
 
 
-PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-
-
 @pytest.fixture(scope="session")
 def postgres() -> str:
-    """A PostgreSQL cluster of the test session's own (Debian's `postgresql`), on a free port; a libpq string."""
-    import subprocess
+    """A PostgreSQL cluster of the test session's own, on a free port; a libpq string."""
+    from cppcc.pg_cluster import pg_bin, pg_cluster
 
-    from cppcc.prefect_server import free_port
-
-    if not PG_BIN or not (PG_BIN[-1] / "initdb").exists():
+    if pg_bin() is None:
         pytest.skip("PostgreSQL is not installed (Debian's `postgresql` package): no catalog server to test with")
-    # Outside pytest's folder, which the postgres user may not enter.
-    bin_dir, root, port = PG_BIN[-1], Path(tempfile.mkdtemp(prefix="cppcc-pg-")), free_port()
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_postgres:
-        shutil.chown(root, "postgres")
-    run = lambda *args: subprocess.run([*as_postgres, *map(str, args)], check=True, capture_output=True)  # noqa: E731
-    run(bin_dir / "initdb", "-A", "trust", "-U", "postgres", "-D", root / "data")
-    run(bin_dir / "pg_ctl", "-D", root / "data", "-l", root / "log", "-w", "-o",
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1", "start")
-    try:
-        run(bin_dir / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "cppcc")
-        yield f"host=127.0.0.1 port={port} dbname=cppcc user=postgres"
-    finally:
-        run(bin_dir / "pg_ctl", "-D", root / "data", "-m", "fast", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+    with pg_cluster() as dsn:
+        yield dsn

@@ -13,7 +13,7 @@ import pytest
 from conftest import make_settings, table_rows
 from cppcc.generate import write_pages
 from flows.batch import build_frames
-from flows.parse_worker import parse_chunk
+from flows.parsed import parse_chunk
 from flows.sources import plan_inbox
 from warehouse import lake
 from warehouse.contract import TABLES

@@ -6,7 +6,8 @@ import pytest
 from cppcc.generate import write_pages
 from expectations import validate_batch
 from flows.batch import build_frames
-from flows.parse_worker import parse_chunk, parse_source_page
+from flows.parse_worker import parse_source_page
+from flows.parsed import parse_chunk
 from flows.sources import plan_inbox
 
 NONE_TAKEN: dict[str, list[str]] = {}

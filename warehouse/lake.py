@@ -32,6 +32,9 @@ EXTENSION_PACKAGES = {"ducklake": "duckdb_extension_ducklake", "sqlite_scanner":
                       "postgres_scanner": "duckdb_extension_postgres_scanner"}
 LOCKED_DOWN = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
                "allow_community_extensions": False}
+# Housekeeping merges small files up to this size, no further: merging holds what it merges in memory, and
+# past a few megabytes a Parquet file is as fast to scan as a bigger one.
+TARGET_FILE_SIZE = "16MB"
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
 # Functions a query may not call: those of the catalog extensions open files and databases themselves,
 # past DuckDB's file sandbox (sqlite_scan reads any SQLite file), and DuckLake's maintenance functions
@@ -199,10 +202,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, settings) -> None:
             con.executemany("INSERT INTO districts VALUES (?, ?, ?, ?)", rows)
         commit(con, {"kind": "schema", "created": sorted(missing)})
     retention = _interval(settings.keep_snapshots_days)
+    wanted = {"expire_older_than": retention, "delete_older_than": retention, "target_file_size": TARGET_FILE_SIZE}
     current = dict(con.execute(f"SELECT option_name, value FROM {ALIAS}.options()").fetchall())
-    for option in ("expire_older_than", "delete_older_than"):
-        if current.get(option) != retention:
-            con.execute(f"CALL {ALIAS}.set_option('{option}', '{retention}')")
+    for option, value in wanted.items():
+        if current.get(option) != value:
+            con.execute(f"CALL {ALIAS}.set_option('{option}', '{value}')")
 
 
 def _interval(days: float) -> str:
