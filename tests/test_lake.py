@@ -211,6 +211,26 @@ def test_housekeeping_merges_small_files_and_expires_old_snapshots(tmp_path):
     assert len(lake.history(settings, limit=1000)) < snapshots_before / 3
 
 
+def test_housekeeping_leaves_files_of_a_backfill_alone(tmp_path, monkeypatch):
+    """Only small files are merged: the big ones a backfill wrote are not rewritten every night."""
+    monkeypatch.setattr(lake, "SMALL_FILE_BYTES", 6_000)
+    settings = make_settings(tmp_path, keep_snapshots_days=0)
+    write_pages(tmp_path / "backfill", 30, seed=7)
+    load(settings, tmp_path / "backfill", run_id="backfill")
+    with lake.reader(settings) as con:
+        big = {r[0] for r in con.execute("SELECT data_file FROM ducklake_list_files('wh', 'pages')").fetchall()}
+    assert all(Path(f).stat().st_size >= 6_000 for f in big)
+    for n in range(3):
+        write_pages(tmp_path / f"night{n}", 1, seed=300 + n)
+        load(settings, tmp_path / f"night{n}", run_id=f"night{n}")
+    with lake.writer(settings) as con:
+        lake.housekeeping(con)
+    with lake.reader(settings) as con:
+        after = {r[0] for r in con.execute("SELECT data_file FROM ducklake_list_files('wh', 'pages')").fetchall()}
+    assert big <= after, "a big file was rewritten"
+    assert len(after - big) == 1, "the nights' small files were not merged into one"
+
+
 def test_orphaned_files_of_an_interrupted_commit_are_removed(loaded):
     orphan = Path(loaded.data_files) / "main" / "articles" / "ducklake-interrupted.parquet"
     orphan.parent.mkdir(parents=True, exist_ok=True)
