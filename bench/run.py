@@ -410,10 +410,11 @@ def gap(big: dict, nights: list[float], start_up: dict[str, dict]) -> list[str]:
             f"- **Queries during the load** answer in {big['run']['query_median']:.2f} s (median; a new sandboxed "
             f"connection each: extensions loaded, catalog attached), at most {big['run']['query_max']:.2f} s. Outliers "
             "near 1.3 s recur in about one run in three, measured in isolation with the query's own CPU time at "
-            "10–20 ms: the reader waits on the SQLite catalog for about a second while the writer's commits come "
-            "and go (DuckDB's SQLite extension opens and closes its catalog connection per transaction, and SQLite "
-            "deletes and rebuilds the WAL each time). A PostgreSQL catalog has no such wait; a reader that stays "
-            "connected (a notebook, `cppcc sql`) pays the attach once.",
+            "10–20 ms: the reader waits about a second on the SQLite catalog. Observed alongside: the catalog's WAL "
+            "file is deleted and re-created around each of the writer's commits (DuckDB's SQLite extension closes "
+            "its catalog connection between transactions), and a reader arriving while SQLite rebuilds it waits — "
+            "the likely cause. A PostgreSQL catalog has no WAL file; a reader that stays connected (a notebook, "
+            "`cppcc sql`) pays the attach once.",
             f"- **Memory** (peak PSS {mib(peak['pss'])}): each part's own peak — the command {mib(peak['pss_main'])}, "
             f"the parsers (forkserver and workers) {mib(peak['pss_parsers'])}, the GX validator "
             f"{mib(peak['pss_validator'])}. What they cost before any page: an interpreter with Prefect "

@@ -4,6 +4,9 @@ The deployment's parameters carry the whole settings object, so scheduled runs h
 the process that registered it (environment and cppcc.toml), not just the paths."""
 from __future__ import annotations
 
+import signal
+import sys
+
 from pydantic import ValidationError
 
 from .settings import Settings
@@ -31,6 +34,24 @@ def serve_deployment(settings: Settings, when, api_url: str) -> None:
 
     print(f"serving `nightly-ingest` ({when.cron}, {when.timezone}) against {api_url}; "
           f"SIGTERM or Ctrl-C pauses it and stops", flush=True)
+    # Prefect's runner listens for SIGTERM only once it has started, after registering the deployment: a
+    # SIGTERM before that ends the command here, and the deployment is paused below all the same.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with temporary_settings({PREFECT_API_URL: api_url}):    # Prefect was imported before the URL was known
-        nightly_ingest.serve(name="nightly-ingest", schedule=when,
-                             parameters={"settings": settings.resolved().model_dump(mode="json")}, print_starting_message=False)
+        try:
+            nightly_ingest.serve(name="nightly-ingest", schedule=when, print_starting_message=False,
+                                 parameters={"settings": settings.resolved().model_dump(mode="json")})
+        finally:
+            _pause("nightly-ingest/nightly-ingest")
+
+
+def _pause(name: str) -> None:
+    """Pause the deployment if it was registered (the runner has normally done so already)."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.pause_deployment(client.read_deployment_by_name(name).id)
+        except ObjectNotFound:
+            pass

@@ -173,7 +173,9 @@ def test_serve_cron_and_timezone_can_be_overridden(prefect_api, tmp_path):
         (schedule,) = deployment["schedules"]
         assert (schedule["schedule"]["cron"], schedule["schedule"]["timezone"]) == ("30 23 * * 1-5", "UTC")
     finally:
-        _stop(proc)
+        _, out = _stop(proc)      # at once: possibly before Prefect's runner listens for SIGTERM
+    assert "Traceback" not in out, out
+    assert _deployment(prefect_api)["paused"], "a SIGTERM right after registration pauses the deployment too"
 
 
 def test_sigkill_at_random_moments_never_loses_or_doubles_rows(clean_run, corpus, prefect_api, tmp_path):
