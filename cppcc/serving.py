@@ -46,12 +46,13 @@ def serve_deployment(settings: Settings, when, api_url: str) -> None:
 
 
 def _pause(name: str) -> None:
-    """Pause the deployment if it was registered (the runner has normally done so already)."""
+    """Pause the deployment if it was registered (the runner has normally done so already); never raises: the
+    deployment may not exist yet, and the server may be what failed (the error that stopped `serve` is the one
+    to report)."""
     from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
 
-    with get_client(sync_client=True) as client:
-        try:
+    try:
+        with get_client(sync_client=True) as client:
             client.pause_deployment(client.read_deployment_by_name(name).id)
-        except ObjectNotFound:
-            pass
+    except Exception:
+        pass
