@@ -6,6 +6,7 @@ from pathlib import Path
 
 from cppcc.settings import Settings
 from warehouse import lake
+from warehouse.errors import WarehouseMissing
 from warehouse.migrate import legacy_source, migrate
 
 from .sources import Plan, check_inbox, plan_inbox
@@ -25,9 +26,11 @@ def preview(settings: Settings, force: bool = False) -> Plan:
     """The plan as the warehouse stands now (read-only; the flow plans again under the run lock)."""
     check_inbox(Path(settings.inbox))
     loaded, held = {}, {}
-    if lake.exists(settings):
+    try:
         with lake.reader(settings) as con:
             loaded, held = lake.known_pages(con), lake.quarantined(con)
+    except WarehouseMissing:     # the first run creates it
+        pass
     return plan_inbox(Path(settings.inbox), loaded, held, settings.settle_seconds, force)
 
 

@@ -81,12 +81,19 @@ _validator: Validator | None = None
 
 
 def validator() -> Validator:
-    """The run's validator process, started on first use (or early, by `start_early`)."""
+    """The run's validator process, started on first use (or early, by `start_early`); runs stop it at their
+    end, so a long-lived `cppcc serve` starts one per run."""
     global _validator
+    if _validator is None:
+        atexit.register(_close_validator)          # once per process, not once per validator
     if _validator is None or not _validator._process.is_alive():
         _validator = Validator()
-        atexit.register(_validator.close)
     return _validator
+
+
+def _close_validator() -> None:
+    if _validator is not None:
+        _validator.close()
 
 
 def stop_helpers() -> None:
@@ -94,8 +101,7 @@ def stop_helpers() -> None:
     command that leaves without tearing itself down must not leave them behind even for a moment."""
     from multiprocessing import forkserver, resource_tracker
 
-    if _validator is not None:
-        _validator.close()
+    _close_validator()
     for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
         try:
             helper._stop()
