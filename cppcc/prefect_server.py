@@ -17,11 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .environment import QUIET_LIBRARIES
+from .errors import CppccError
+
 DEFAULT_PORT = 4200
 STATE_FILE = "server.json"
 
 
-class PrefectUnavailable(RuntimeError):
+class PrefectUnavailable(CppccError):
     """The Prefect server the configuration names does not answer."""
 
 
@@ -33,8 +36,8 @@ def free_port() -> int:
 
 def server_env(home: Path, api_url: str) -> dict[str, str]:
     """The UI must be told the API's address when the port is not Prefect's default 4200."""
-    return {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_UI_ENABLED": "true", "PREFECT_UI_API_URL": api_url}
+    return {**os.environ, **QUIET_LIBRARIES, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "true",
+            "PREFECT_UI_API_URL": api_url}
 
 
 def healthy(api_url: str, timeout: float = 2.0) -> bool:

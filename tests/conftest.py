@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("TQDM_DISABLE", "1")
+from cppcc.environment import quiet_libraries
+
+quiet_libraries()
 for _name in [n for n in os.environ if n.startswith("CPPCC_")]:   # tests set their own
     del os.environ[_name]
 
