@@ -20,8 +20,8 @@ from warehouse.errors import first_line
 
 from .environment import quiet_libraries
 from .errors import is_expected
-from .prefect_server import PrefectUnavailable
-from .settings import Settings, load_settings
+from .prefect_server import DEFAULT_HOST, DEFAULT_PORT, PrefectUnavailable
+from .settings import ENV_PREFIX, Settings, load_settings
 
 EXAMPLE_QUERIES = [
     ("Articles per district", "SELECT district_name, count(*) AS articles FROM articles GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
@@ -58,9 +58,20 @@ def _version() -> str:
     return f"cppcc-warehouse {version('cppcc-warehouse')} (parser {PARSER_VERSION}, duckdb {duckdb.__version__})"
 
 
+def _default(setting: str) -> str:
+    """Where a setting's default comes from, for an option's help: its variable, else the settings' default."""
+    field = Settings.model_fields[setting]
+    shown = (field.json_schema_extra or {}).get("shown_default", field.default)
+    return f"default: ${ENV_PREFIX}{setting.upper()}, else {str(shown).strip('`')}"
+
+
 def warehouse_option(f):
     return click.option("--warehouse", default=None, metavar="CATALOG",
-                        help="The warehouse's catalog file (default: $CPPCC_WAREHOUSE or data/warehouse.ducklake).")(f)
+                        help=f"The warehouse's catalog file ({_default('warehouse')}).")(f)
+
+
+def inbox_option(f):
+    return click.option("--inbox", default=None, help=f"Folder of page files ({_default('inbox')}).")(f)
 
 
 def _settings(**overrides) -> Settings:
@@ -154,7 +165,7 @@ def _report(result: dict, as_json: bool = False) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--inbox", default=None, help="Folder of page files (default: $CPPCC_INBOX or data/inbox).")
+@inbox_option
 @warehouse_option
 @click.option("--force", is_flag=True, help="Run even when nothing is new, and re-load every file.")
 @click.option("--demo-if-empty", is_flag=True, help="Fill an empty inbox with generated demo pages first.")
@@ -162,7 +173,7 @@ def _report(result: dict, as_json: bool = False) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the run's result as one JSON object (counters, rows "
               "added, totals, stage seconds); other messages go to stderr.")
 @click.option("--wait", "wait_seconds", type=float, default=None,
-              help="Seconds to wait for another run that holds the warehouse (default: $CPPCC_LOCK_WAIT_SECONDS, 60).")
+              help=f"Seconds to wait for another run that holds the warehouse ({_default('lock_wait_seconds')}).")
 @click.option("--runner", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: parsing processes on this machine; dask: batch tasks on a Dask cluster.")
 @click.option("--address", default=None, help="Dask scheduler for --runner dask, e.g. tcp://10.0.0.5:8786 "
@@ -359,7 +370,7 @@ def migrate(warehouse, source):
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--inbox", default=None, help="Folder of page files (default: $CPPCC_INBOX or data/inbox).")
+@inbox_option
 @warehouse_option
 @click.option("--cron", default="0 2 * * *", show_default=True, help="When to run, as a cron expression.")
 @click.option("--timezone", default="Asia/Shanghai", show_default=True, help="Time zone of the cron expression.")
@@ -388,8 +399,9 @@ def prefect_server():
 
 
 @prefect_server.command("start", context_settings=CONTEXT)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=4200, show_default=True, help="Port of the UI and API.")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port of the UI and API.")
 @click.option("--foreground", is_flag=True, help="Run in this terminal (for a service manager) instead of the background.")
 def prefect_server_start(host, port, foreground):
     """Start the Prefect server; `cppcc run` reports to it from then on.
@@ -431,8 +443,8 @@ def prefect_server_status():
 
 
 @main.command("server", hidden=True, context_settings=CONTEXT)
-@click.option("--host", default="127.0.0.1", help="Address to listen on.")
-@click.option("--port", type=int, default=4200, help="Port of the UI and API.")
+@click.option("--host", default=DEFAULT_HOST, help="Address to listen on.")
+@click.option("--port", type=int, default=DEFAULT_PORT, help="Port of the UI and API.")
 @click.pass_context
 def server_alias(ctx, host, port):
     """Old name of `cppcc prefect-server start --foreground` (renamed: too close to `serve`)."""

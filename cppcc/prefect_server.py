@@ -17,9 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from flows import FLOW_NAME
+
 from .environment import QUIET_LIBRARIES
 from .errors import CppccError
 
+DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 STATE_FILE = "server.json"
 
@@ -99,7 +102,7 @@ def local_server(home: Path) -> dict | None:
     return state if healthy(state.get("api_url", "")) else None
 
 
-def start_local(home: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> tuple[dict, bool]:
+def start_local(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> tuple[dict, bool]:
     """Start the local server in the background (or find it running); (state, started now)."""
     running = local_server(home)
     if running:
@@ -149,7 +152,7 @@ def require_server(api_url: str | None) -> str:
 
 # ---------------------------------------------------------------- throwaway servers (tests, ui-check)
 
-def latest_flow_run(api_url: str, flow_name: str = "nightly-ingest") -> dict:
+def latest_flow_run(api_url: str, flow_name: str = FLOW_NAME) -> dict:
     """The newest run of a flow, from the server's REST API."""
     body = json.dumps({"flows": {"name": {"any_": [flow_name]}}, "sort": "EXPECTED_START_TIME_DESC",
                        "limit": 1}).encode()

@@ -31,7 +31,7 @@ from transforms import PARSER_VERSION
 from warehouse import lake
 from warehouse.errors import first_line
 
-from . import workers
+from . import FLOW_NAME, workers
 from .batch import BatchFrames, build_frames
 from .lock import RunFailed, RunLocked, lock_path, run_lock
 from .parsed import ParsedPage, parse_chunk
@@ -116,7 +116,7 @@ def housekeeping(con: duckdb.DuckDBPyConnection) -> None:
 
 # ---------------------------------------------------------------- the flow
 
-@flow(name="nightly-ingest", task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name=FLOW_NAME, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox", only: list[str] | None = None,
                    everything: bool = False, distributed: bool = False) -> dict | State:
     """Load what is new in the inbox (`source="inbox"`), or re-process stored pages (`source="stored"`: those of

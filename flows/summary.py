@@ -9,9 +9,10 @@ from datetime import datetime
 
 from warehouse.contract import PAGE_TABLES
 
+from . import FLOW_NAME
 from .sources import Plan
 
-ARTIFACT_KEY = "nightly-ingest-summary"
+ARTIFACT_KEY = f"{FLOW_NAME}-summary"
 
 # The counters of a run (the `runs` table's columns) and of a plan, as they are said, in the order they are said.
 # A run's add up: files seen = loaded + quarantined + unchanged + renamed + duplicates + quarantined before +
