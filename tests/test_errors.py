@@ -65,6 +65,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow                # a `cppcc` process each
 @pytest.mark.parametrize("name, args, env, code, message", CASES, ids=[c[0] for c in CASES])
 def test_expected_failures_are_one_line(tmp_path, not_a_warehouse, name, args, env, code, message):
     env = dict(env)
