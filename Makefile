@@ -2,9 +2,6 @@
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export GX_ANALYTICS_ENABLED := false
-export TQDM_DISABLE := 1
 
 .PHONY: setup run test ui-check bench clean
 
@@ -24,10 +21,11 @@ run: setup
 test: setup
 	$(BIN)/pytest
 
-# Throughput, memory, start-up and scaling on generated corpora of 1,000 and 10,000 pages -> bench/results.md.
+# Throughput, memory, start-up and scaling on generated corpora of 1,000 and 10,000 pages -> bench/results.md
+# (BENCH_PAGES=200 make bench: a quick check at another size, written to data/bench/ instead).
 bench: setup
 	$(BIN)/pip install -q -e '.[test,bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench
 
 # Prefect server + one flow run + a headless-Chromium screenshot of the flow-runs page (data/ui-check-flow-runs.png).
 ui-check: setup

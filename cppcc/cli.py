@@ -1,7 +1,8 @@
 """`cppcc`: a thin command line over flows/, warehouse/ and the generator. Each command is glue.
 
-Expected failures (bad settings, a missing inbox or warehouse, refused SQL, an unreachable Prefect server,
-a failed run) end with one line on stderr and exit 1; bad usage exits 2. Never a traceback for those."""
+Expected failures (`cppcc.errors.is_expected`: bad settings, a missing inbox or warehouse, refused SQL, an
+unreachable Prefect server, a failed run) end with one line on stderr and exit 1; bad usage exits 2. Never a
+traceback for those."""
 from __future__ import annotations
 
 import csv
@@ -14,13 +15,13 @@ from pathlib import Path
 
 import click
 
-from flows.lock import RunLocked
-from flows.sources import InboxError
 from transforms import PARSER_VERSION
-from warehouse.errors import WarehouseError, first_line
+from warehouse.errors import first_line
 
-from .prefect_server import PrefectUnavailable
-from .settings import Settings, SettingsError, load_settings
+from .environment import quiet_libraries
+from .errors import is_expected
+from .prefect_server import DEFAULT_HOST, DEFAULT_PORT, PrefectUnavailable
+from .settings import ENV_PREFIX, Settings, load_settings
 
 EXAMPLE_QUERIES = [
     ("Articles per district", "SELECT district_name, count(*) AS articles FROM articles GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
@@ -31,18 +32,23 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 class Cli(click.Group):
-    """Turns the project's named errors into one line and exit 1."""
-    EXPECTED = (SettingsError, WarehouseError, InboxError, RunLocked, PrefectUnavailable, LookupError)
+    """Turns an expected failure into one line and exit 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except self.EXPECTED as exc:
-            raise click.ClickException(first_line(exc)) from None
         except BrokenPipeError:         # `cppcc query … | head`
             sys.exit(0)
-        except OSError as exc:          # a folder that cannot be written, a file that cannot be read
-            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+        except Exception as exc:
+            if not is_expected(exc):
+                raise
+            raise click.ClickException(_one_line(exc)) from None
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, OSError):        # a folder that cannot be written, a file that cannot be read
+        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    return first_line(exc)
 
 
 def _version() -> str:
@@ -52,9 +58,20 @@ def _version() -> str:
     return f"cppcc-warehouse {version('cppcc-warehouse')} (parser {PARSER_VERSION}, duckdb {duckdb.__version__})"
 
 
+def _default(setting: str) -> str:
+    """Where a setting's default comes from, for an option's help: its variable, else the settings' default."""
+    field = Settings.model_fields[setting]
+    shown = (field.json_schema_extra or {}).get("shown_default", field.default)
+    return f"default: ${ENV_PREFIX}{setting.upper()}, else {str(shown).strip('`')}"
+
+
 def warehouse_option(f):
     return click.option("--warehouse", default=None, metavar="CATALOG",
-                        help="The warehouse's catalog file (default: $CPPCC_WAREHOUSE or data/warehouse.ducklake).")(f)
+                        help=f"The warehouse's catalog file ({_default('warehouse')}).")(f)
+
+
+def inbox_option(f):
+    return click.option("--inbox", default=None, help=f"Folder of page files ({_default('inbox')}).")(f)
 
 
 def _settings(**overrides) -> Settings:
@@ -101,9 +118,7 @@ def _print_version(ctx, param, value):
               help="Show the version (and the parser's and DuckDB's) and exit.")
 def main():
     """cppcc-warehouse: Chongqing CPPCC district pages -> a DuckLake warehouse."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("TQDM_DISABLE", "1")
+    quiet_libraries()
 
 
 def _use_prefect(settings: Settings) -> str | None:
@@ -136,60 +151,68 @@ def _flow(settings: Settings, **options) -> dict:
         raise click.ClickException(f"lost the Prefect server: {first_line(exc)}") from None
 
 
-def _report(result: dict) -> None:
-    click.echo(f"{result['status'].lower()}: " + _counts(result))
+def _report(result: dict, as_json: bool = False) -> None:
+    """The flow's result: as text, or as the one JSON object it is (`--json`, for scripts)."""
+    from flows.summary import counts_line
+
+    if as_json:
+        click.echo(json.dumps(result, default=_json_default))
+        return
+    click.echo(f"{result['status'].lower()}: " + counts_line(result))
     click.echo("rows added by this run: " + ", ".join(f"{t} {n}" for t, n in result["rows_added"].items()))
     click.echo("warehouse totals: " + ", ".join(f"{t} {n}" for t, n in result["totals"].items()))
     click.echo("seconds: " + ", ".join(f"{stage} {s:.2f}" for stage, s in result["seconds"].items()))
 
 
-def _counts(r: dict) -> str:
-    return (f"files seen {r['files_seen']}: loaded {r['loaded']}, quarantined {r['quarantined']}, "
-            f"unchanged {r['unchanged']}, renamed {r['renamed']}, duplicates {r['duplicates']}, "
-            f"quarantined before {r['known_bad']}, not ready {r['not_ready']}")
-
-
 @main.command(context_settings=CONTEXT)
-@click.option("--inbox", default=None, help="Folder of page files (default: $CPPCC_INBOX or data/inbox).")
+@inbox_option
 @warehouse_option
 @click.option("--force", is_flag=True, help="Run even when nothing is new, and re-load every file.")
 @click.option("--demo-if-empty", is_flag=True, help="Fill an empty inbox with generated demo pages first.")
 @click.option("--summary", is_flag=True, help="End with three example queries.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's result as one JSON object (counters, rows "
+              "added, totals, stage seconds); other messages go to stderr.")
 @click.option("--wait", "wait_seconds", type=float, default=None,
-              help="Seconds to wait for another run that holds the warehouse (default: $CPPCC_LOCK_WAIT_SECONDS, 60).")
+              help=f"Seconds to wait for another run that holds the warehouse ({_default('lock_wait_seconds')}).")
 @click.option("--runner", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: parsing processes on this machine; dask: batch tasks on a Dask cluster.")
 @click.option("--address", default=None, help="Dask scheduler for --runner dask, e.g. tcp://10.0.0.5:8786 "
               "(default: a two-worker LocalCluster).")
-def run(inbox, warehouse, force, demo_if_empty, summary, wait_seconds, runner, address):
+def run(inbox, warehouse, force, demo_if_empty, summary, as_json, wait_seconds, runner, address):
     """Run the nightly-ingest flow once over the inbox.
 
     Example: cppcc run --inbox data/inbox --warehouse data/warehouse.ducklake"""
     if address and runner != "dask":
         raise click.UsageError("--address needs --runner dask")
+    if as_json and summary:
+        raise click.UsageError("--json and --summary do not go together")
     from flows.runs import migrate_if_needed, preview
+    from flows.summary import counts_line
 
     settings = _settings(inbox=inbox, warehouse=warehouse, lock_wait_seconds=wait_seconds)
     if demo_if_empty:
-        _fill_demo_inbox(Path(settings.inbox))
+        _fill_demo_inbox(Path(settings.inbox), as_json)
     if message := migrate_if_needed(settings):
-        click.echo(message)
+        click.echo(message, err=as_json)
     plan = preview(settings, force)
     if not plan.has_work and not force:
-        click.echo(f"nothing new in {settings.inbox}: {plan.counts()}; no flow run started")
+        if as_json:
+            click.echo(json.dumps({"flow_run_id": None, "plan": plan.counters()}))
+        else:
+            click.echo(f"nothing new in {settings.inbox}: {counts_line(plan.counters())}; no flow run started")
     else:
-        _report(_flow(settings, force=force, runner=runner, address=address))
+        _report(_flow(settings, force=force, runner=runner, address=address), as_json)
     if summary:
         _print_examples(settings)
 
 
-def _fill_demo_inbox(inbox: Path) -> None:
+def _fill_demo_inbox(inbox: Path, to_stderr: bool = False) -> None:
     if inbox.exists() and any(p for p in inbox.rglob("*") if p.is_file()):
         return
     from .generate import write_pages
 
     paths = write_pages(inbox, pages=20, seed=1)
-    click.echo(f"inbox was empty: wrote {len(paths)} demo pages to {inbox}")
+    click.echo(f"inbox was empty: wrote {len(paths)} demo pages to {inbox}", err=to_stderr)
 
 
 def _print_examples(settings: Settings) -> None:
@@ -207,6 +230,7 @@ def reprocess(warehouse, everything):
     """Re-parse the stored raw pages with the current parser and reload them (no inbox needed).
 
     Example: cppcc reprocess --all"""
+    from flows.summary import counts_line
     from warehouse.lake import require_warehouse
 
     settings = _settings(warehouse=warehouse)
@@ -216,7 +240,7 @@ def reprocess(warehouse, everything):
         click.echo(f"every stored page is at parser version {PARSER_VERSION}; nothing to re-process")
     else:
         click.echo(f"re-processed {result['loaded'] + result['quarantined']} pages with parser {PARSER_VERSION}: "
-                   f"loaded {result['loaded']}, quarantined {result['quarantined']}")
+                   + counts_line(result, ("loaded", "quarantined")))
 
 
 @main.command("query", context_settings=CONTEXT)
@@ -268,14 +292,15 @@ def status(warehouse, run_count, limit):
     """Recent runs (failed ones with their reason), rows per table and quarantined files.
 
     Example: cppcc status"""
+    from flows.summary import counts_line
     from warehouse.lake import status as wh_status
 
     info = wh_status(_settings(warehouse=warehouse), run_count, limit)
     click.echo("rows: " + ", ".join(f"{t} {n}" for t, n in info["counts"].items()))
     click.echo("recent runs:")
     for r in info["runs"]:
-        line = (f"  {r['started_at']:%Y-%m-%d %H:%M:%S} {r['run_id']} {r['status']}: seen {r['files_seen']}, "
-                f"loaded {r['loaded']}, quarantined {r['quarantined']}")
+        line = (f"  {r['started_at']:%Y-%m-%d %H:%M:%S} {r['run_id']} {r['status']}: "
+                + counts_line(r, ("files_seen", "loaded", "quarantined")))
         click.echo(line + (f" — {r['reason']}" if r["reason"] else ""))
     shown, total = len(info["quarantine"]), info["quarantine_total"]
     click.echo(f"quarantined files: {total}" if shown == total else f"quarantined files: {shown} of {total} (newest first)")
@@ -345,7 +370,7 @@ def migrate(warehouse, source):
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--inbox", default=None, help="Folder of page files (default: $CPPCC_INBOX or data/inbox).")
+@inbox_option
 @warehouse_option
 @click.option("--cron", default="0 2 * * *", show_default=True, help="When to run, as a cron expression.")
 @click.option("--timezone", default="Asia/Shanghai", show_default=True, help="Time zone of the cron expression.")
@@ -374,8 +399,9 @@ def prefect_server():
 
 
 @prefect_server.command("start", context_settings=CONTEXT)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=4200, show_default=True, help="Port of the UI and API.")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port of the UI and API.")
 @click.option("--foreground", is_flag=True, help="Run in this terminal (for a service manager) instead of the background.")
 def prefect_server_start(host, port, foreground):
     """Start the Prefect server; `cppcc run` reports to it from then on.
@@ -417,8 +443,8 @@ def prefect_server_status():
 
 
 @main.command("server", hidden=True, context_settings=CONTEXT)
-@click.option("--host", default="127.0.0.1", help="Address to listen on.")
-@click.option("--port", type=int, default=4200, help="Port of the UI and API.")
+@click.option("--host", default=DEFAULT_HOST, help="Address to listen on.")
+@click.option("--port", type=int, default=DEFAULT_PORT, help="Port of the UI and API.")
 @click.pass_context
 def server_alias(ctx, host, port):
     """Old name of `cppcc prefect-server start --foreground` (renamed: too close to `serve`)."""

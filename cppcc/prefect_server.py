@@ -17,11 +17,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from flows import FLOW_NAME
+
+from .environment import QUIET_LIBRARIES
+from .errors import CppccError
+
+DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 STATE_FILE = "server.json"
 
 
-class PrefectUnavailable(RuntimeError):
+class PrefectUnavailable(CppccError):
     """The Prefect server the configuration names does not answer."""
 
 
@@ -33,8 +39,8 @@ def free_port() -> int:
 
 def server_env(home: Path, api_url: str) -> dict[str, str]:
     """The UI must be told the API's address when the port is not Prefect's default 4200."""
-    return {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_UI_ENABLED": "true", "PREFECT_UI_API_URL": api_url}
+    return {**os.environ, **QUIET_LIBRARIES, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "true",
+            "PREFECT_UI_API_URL": api_url}
 
 
 def healthy(api_url: str, timeout: float = 2.0) -> bool:
@@ -96,7 +102,7 @@ def local_server(home: Path) -> dict | None:
     return state if healthy(state.get("api_url", "")) else None
 
 
-def start_local(home: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> tuple[dict, bool]:
+def start_local(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> tuple[dict, bool]:
     """Start the local server in the background (or find it running); (state, started now)."""
     running = local_server(home)
     if running:
@@ -146,7 +152,7 @@ def require_server(api_url: str | None) -> str:
 
 # ---------------------------------------------------------------- throwaway servers (tests, ui-check)
 
-def latest_flow_run(api_url: str, flow_name: str = "nightly-ingest") -> dict:
+def latest_flow_run(api_url: str, flow_name: str = FLOW_NAME) -> dict:
     """The newest run of a flow, from the server's REST API."""
     body = json.dumps({"flows": {"name": {"any_": [flow_name]}}, "sort": "EXPECTED_START_TIME_DESC",
                        "limit": 1}).encode()

@@ -9,6 +9,8 @@ import sys
 
 from pydantic import ValidationError
 
+from flows import FLOW_NAME
+
 from .settings import Settings
 
 
@@ -39,10 +41,10 @@ def serve_deployment(settings: Settings, when, api_url: str) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with temporary_settings({PREFECT_API_URL: api_url}):    # Prefect was imported before the URL was known
         try:
-            nightly_ingest.serve(name="nightly-ingest", schedule=when, print_starting_message=False,
+            nightly_ingest.serve(name=FLOW_NAME, schedule=when, print_starting_message=False,
                                  parameters={"settings": settings.resolved().model_dump(mode="json")})
         finally:
-            _pause("nightly-ingest/nightly-ingest")
+            _pause(f"{FLOW_NAME}/{FLOW_NAME}")
 
 
 def _pause(name: str) -> None:

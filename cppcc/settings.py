@@ -10,12 +10,14 @@ from pathlib import Path
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from .errors import CppccError
+
 ENV_PREFIX = "CPPCC_"
 CONFIG_FILE_VARIABLE = "CPPCC_CONFIG"
 DEFAULT_CONFIG_FILE = "cppcc.toml"
 
 
-class SettingsError(ValueError):
+class SettingsError(CppccError):
     """A setting has a value that cannot be used."""
 
 

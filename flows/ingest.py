@@ -16,6 +16,7 @@ from itertools import repeat
 from pathlib import Path
 
 import duckdb
+import httpx
 from prefect import flow, get_run_logger, runtime, task
 from prefect.context import get_run_context
 from prefect.artifacts import create_markdown_artifact
@@ -24,24 +25,20 @@ from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from cppcc.errors import is_expected
 from cppcc.settings import Settings
 from transforms import PARSER_VERSION
 from warehouse import lake
-from warehouse.errors import WarehouseError, first_line
+from warehouse.errors import first_line
 
-from . import workers
+from . import FLOW_NAME, workers
 from .batch import BatchFrames, build_frames
 from .lock import RunFailed, RunLocked, lock_path, run_lock
 from .parsed import ParsedPage, parse_chunk
-from .sources import InboxError, Plan, SourcePage, plan_inbox, plan_stored
-from .summary import ARTIFACT_KEY, RunSummary
+from .sources import Plan, SourcePage, plan_inbox, plan_stored
+from .summary import ARTIFACT_KEY, RunSummary, counts_line
 
 PAGES_PER_CHUNK = 25          # pages a parsing process takes at a time
-
-
-# Failures an operator can act on: recorded and reported in one line. Anything else is a bug, and its
-# traceback goes to the run's log as well.
-EXPECTED_FAILURES = (RunLocked, InboxError, WarehouseError, OSError, duckdb.Error)
 
 
 # ---------------------------------------------------------------- tasks
@@ -119,7 +116,7 @@ def housekeeping(con: duckdb.DuckDBPyConnection) -> None:
 
 # ---------------------------------------------------------------- the flow
 
-@flow(name="nightly-ingest", task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(name=FLOW_NAME, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox", only: list[str] | None = None,
                    everything: bool = False, distributed: bool = False) -> dict | State:
     """Load what is new in the inbox (`source="inbox"`), or re-process stored pages (`source="stored"`: those of
@@ -139,15 +136,15 @@ def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox
                 lake.record_run(con, summary.as_row())
     except Exception as exc:
         summary.finish("Skipped" if isinstance(exc, RunLocked) else "Failed", first_line(exc))
-        if isinstance(exc, EXPECTED_FAILURES):
+        if is_expected(exc):          # one the operator can act on: its line says it all; else a bug's traceback
             logger.error("run %s %s: %s", summary.run_id, summary.status.lower(), summary.reason)
         else:
             logger.exception("run %s failed: %s", summary.run_id, summary.reason)
         _record_unfinished_run(settings, summary, logger)
-        _publish(summary)
+        _publish(summary, logger)
         return Failed(message=f"{summary.status.lower()}: {summary.reason}")
-    _publish(summary)
-    logger.info("run %s: %s", summary.run_id, summary.counts_line())
+    _publish(summary, logger)
+    logger.info("run %s: %s", summary.run_id, counts_line(summary.as_row()))
     return summary.as_dict()
 
 
@@ -163,7 +160,7 @@ def _ingest(con, settings: Settings, summary: RunSummary, force: bool, source: s
             plan = plan_inbox(Path(settings.inbox), lake.known_pages(con), lake.quarantined(con),
                               settings.settle_seconds, force, only)
     summary.planned(plan)
-    logger.info(plan.counts())
+    logger.info(counts_line(plan.counters()))
     for name in plan.not_ready:
         logger.info("left for the next run (still being written): %s", name)
     _record_plan_outcomes(con, plan, summary, settings, logger)
@@ -278,12 +275,14 @@ def _record_unfinished_run(settings: Settings, summary: RunSummary, logger) -> N
         logger.error("could not record the run in the warehouse: %s", first_line(exc))
 
 
-def _publish(summary: RunSummary) -> None:
+def _publish(summary: RunSummary, logger) -> None:
+    """The run's summary artifact. The Prefect server not answering, or refusing it, is no reason to fail a run
+    (it may be why the run failed): said in the log instead."""
     try:
         create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary.markdown(),
                                  description="files seen / loaded / quarantined, rows added and totals")
-    except Exception:   # no artifact is worth failing a run for
-        pass
+    except httpx.HTTPError as exc:      # the server unreachable (TransportError) or answering an error status
+        logger.warning("could not publish the run's summary artifact: %s", first_line(exc))
 
 
 def run_and_report(flow, **parameters) -> dict:

@@ -8,12 +8,14 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from cppcc.errors import CppccError
 
-class RunLocked(RuntimeError):
+
+class RunLocked(CppccError):
     """Another `cppcc run` holds the warehouse."""
 
 
-class RunFailed(RuntimeError):
+class RunFailed(CppccError):
     """A run failed (or was skipped); the message is the one-line reason recorded in `runs` and on the
     Prefect run."""
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cppcc.errors import CppccError
 from cppcc.settings import Settings
 from warehouse import lake
 from warehouse.errors import WarehouseMissing
 from warehouse.migrate import legacy_source, migrate
 
 from .sources import Plan, check_inbox, plan_inbox
+
+
+class NotFound(CppccError):
+    """No quarantined file, or no loaded page, of that name."""
 
 
 def migrate_if_needed(settings: Settings) -> str | None:
@@ -55,12 +60,12 @@ def retry(settings: Settings, name: str) -> dict:
     with lake.writer(settings) as con:
         held = lake.quarantined(con)
         if name not in held and not parked.exists():
-            raise LookupError(f"{name} is not quarantined (see `cppcc status`)")
+            raise NotFound(f"{name} is not quarantined (see `cppcc status`)")
         if not inbox_file.exists() and parked.exists():
             inbox_file.parent.mkdir(parents=True, exist_ok=True)
             parked.rename(inbox_file)
         if not inbox_file.exists():
-            raise LookupError(f"{name} is in neither {settings.inbox} nor {settings.quarantine}: put the fixed file "
+            raise NotFound(f"{name} is in neither {settings.inbox} nor {settings.quarantine}: put the fixed file "
                               f"back in the inbox")
         lake.clear_quarantine(con, name, "retry")
     return run_flow(settings, only=[name])
@@ -71,5 +76,5 @@ def forget(settings: Settings, name: str) -> dict[str, int]:
     with lake.writer(settings) as con:
         removed = lake.forget(con, name, "forget")
     if removed is None:
-        raise LookupError(f"no page named {name} in the warehouse (names are paths relative to the inbox)")
+        raise NotFound(f"no page named {name} in the warehouse (names are paths relative to the inbox)")
     return removed

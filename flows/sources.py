@@ -18,12 +18,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cppcc.errors import CppccError
 from transforms import PARSER_VERSION
 
 UNFINISHED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
 
 
-class InboxError(RuntimeError):
+class InboxError(CppccError):
     """The inbox folder itself is missing or unreadable."""
 
 
@@ -64,11 +65,10 @@ class Plan:
     def has_work(self) -> bool:
         return bool(self.new or self.renamed or self.duplicates or self.unreadable)
 
-    def counts(self) -> str:
-        return (f"{self.files_seen} files: {len(self.new)} new, {len(self.unchanged)} unchanged, "
-                f"{len(self.renamed)} renamed, {len(self.duplicates)} duplicates, "
-                f"{len(self.known_bad)} quarantined before, {len(self.unreadable)} unreadable, "
-                f"{len(self.not_ready)} not ready")
+    def counters(self) -> dict[str, int]:
+        """How many files fall in each part of the plan (`flows.summary.counts_line` says them)."""
+        parts = ("new", "unchanged", "renamed", "duplicates", "known_bad", "unreadable", "not_ready")
+        return {"files_seen": self.files_seen, **{part: len(getattr(self, part)) for part in parts}}
 
 
 def sha256_of(data: bytes) -> str:

@@ -1,15 +1,35 @@
-"""What a run did: counts for the CLI, the `runs` table and the Prefect artifact, which all read this."""
+"""What a run did: counts for the CLI, the `runs` table and the Prefect artifact, which all read this; and the
+one way the counters of a run (or of a plan) are said."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from warehouse.contract import PAGE_TABLES
 
+from . import FLOW_NAME
 from .sources import Plan
 
-ARTIFACT_KEY = "nightly-ingest-summary"
+ARTIFACT_KEY = f"{FLOW_NAME}-summary"
+
+# The counters of a run (the `runs` table's columns) and of a plan, as they are said, in the order they are said.
+# A run's add up: files seen = loaded + quarantined + unchanged + renamed + duplicates + quarantined before +
+# not ready (for the inbox; stored pages are all re-loaded or quarantined); a plan's: files seen = new +
+# unchanged + renamed + duplicates + quarantined before + unreadable + not ready.
+COUNTERS = {"files_seen": "files seen", "new": "new", "loaded": "loaded", "quarantined": "quarantined",
+            "unchanged": "unchanged", "renamed": "renamed", "duplicates": "duplicates",
+            "known_bad": "quarantined before", "unreadable": "unreadable", "not_ready": "not ready"}
+RUN_COUNTERS = ("files_seen", "loaded", "quarantined", "unchanged", "renamed", "duplicates", "known_bad", "not_ready")
+
+
+def counts_line(counts: Mapping, names: Sequence[str] | None = None) -> str:
+    """`files seen 11: loaded 2, quarantined 7, …`: the counters in `counts` (a `runs` row, the flow's result,
+    a plan's `counters()`), or only those `names` lists."""
+    said = [n for n in COUNTERS if n in counts and (names is None or n in names)]
+    lead = f"files seen {counts['files_seen']}: " if "files_seen" in said else ""
+    return lead + ", ".join(f"{COUNTERS[n]} {counts[n]}" for n in said if n != "files_seen")
 
 
 @dataclass
@@ -55,21 +75,13 @@ class RunSummary:
                 "rows_added": self.rows_added, "totals": self.totals,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
-    def counts_line(self) -> str:
-        """Adds up: seen = loaded + quarantined + unchanged + renamed + duplicates + quarantined before + not ready
-        (for the inbox; stored pages are all re-loaded or quarantined)."""
-        return (f"files seen {self.files_seen}: loaded {len(self.loaded)}, quarantined {len(self.quarantined)}, "
-                f"unchanged {self.unchanged}, renamed {self.renamed}, duplicates {self.duplicates}, "
-                f"quarantined before {self.known_bad}, not ready {self.not_ready}")
-
     def markdown(self) -> str:
         lines = [f"# nightly-ingest run `{self.run_id}`: {self.status}", ""]
         if self.reason:
             lines += [f"**Reason:** {self.reason}", ""]
-        lines += ["| files seen | loaded | quarantined | unchanged | renamed | duplicates | quarantined before "
-                  "| not ready |", "|---|---|---|---|---|---|---|---|",
-                  f"| {self.files_seen} | {len(self.loaded)} | {len(self.quarantined)} | {self.unchanged} "
-                  f"| {self.renamed} | {self.duplicates} | {self.known_bad} | {self.not_ready} |", "",
+        row = self.as_row()
+        lines += ["| " + " | ".join(COUNTERS[n] for n in RUN_COUNTERS) + " |", "|---" * len(RUN_COUNTERS) + "|",
+                  "| " + " | ".join(str(row[n]) for n in RUN_COUNTERS) + " |", "",
                   "## Rows", "", "| table | added by this run | warehouse total |", "|---|---|---|"]
         lines += [f"| {t} | {self.rows_added.get(t, 0)} | {self.totals.get(t, '')} |" for t in PAGE_TABLES]
         if self.quarantined:

@@ -4,13 +4,20 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("TQDM_DISABLE", "1")
+from cppcc.environment import quiet_libraries
+
+quiet_libraries()
 for _name in [n for n in os.environ if n.startswith("CPPCC_")]:   # tests set their own
     del os.environ[_name]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SLOW_FIXTURES = {"prefect_api", "postgres"}     # a test that needs a Prefect server or PostgreSQL is slow
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
 TIMESTAMPS = ("TIMESTAMP",)
 
 

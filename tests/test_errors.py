@@ -65,6 +65,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow                # a `cppcc` process each
 @pytest.mark.parametrize("name, args, env, code, message", CASES, ids=[c[0] for c in CASES])
 def test_expected_failures_are_one_line(tmp_path, not_a_warehouse, name, args, env, code, message):
     env = dict(env)
@@ -97,3 +98,86 @@ def test_every_command_and_option_has_help():
         for param in command.params:
             if param.param_type_name == "option":
                 assert param.help, f"{name} {param.opts}"
+
+
+PROJECT_PACKAGES = ("cppcc", "flows", "transforms", "warehouse", "expectations")
+
+
+def _project_modules():
+    import importlib
+    import pkgutil
+
+    root = Path(__file__).resolve().parents[1]
+    for package in PROJECT_PACKAGES:
+        for info in pkgutil.walk_packages([str(root / package)], prefix=f"{package}."):
+            if info.name not in ("cppcc.ui_check", "flows.parse_worker"):    # no errors; the parser loads itself
+                yield importlib.import_module(info.name)
+    yield importlib.import_module("transforms.lexicons")
+
+
+def test_every_error_the_project_defines_shares_one_base():
+    """An expected failure is a CppccError: every exception class the project defines derives from it."""
+    from cppcc.errors import CppccError
+
+    defined = {obj for module in _project_modules() for obj in vars(module).values()
+               if isinstance(obj, type) and issubclass(obj, BaseException) and obj.__module__ == module.__name__}
+    assert {"SettingsError", "WarehouseError", "WarehouseMissing", "QueryError", "InboxError", "RunLocked", "RunFailed",
+            "PrefectUnavailable", "PageParseError", "LexiconError", "NotFound"} <= {c.__name__ for c in defined}
+    assert [c.__name__ for c in defined if not issubclass(c, CppccError)] == []
+
+
+def test_the_error_base_loads_nothing_else():
+    """Every layer imports cppcc.errors, the pure transforms too: it must not bring Prefect, DuckDB or the CLI."""
+    code = ("import sys; before = set(sys.modules); import cppcc.errors; "
+            "print(sorted(m for m in set(sys.modules) - before if not m.startswith('_')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['cppcc', 'cppcc.errors']"
+
+
+def test_a_bug_keeps_its_traceback_an_expected_failure_is_one_line(monkeypatch, tmp_path):
+    """Only expected failures become one line: a KeyError (a bug) is not hidden as "not found"."""
+    import flows.runs
+
+    monkeypatch.setenv("CPPCC_DATA", str(tmp_path))
+    monkeypatch.setattr(flows.runs, "forget", lambda settings, name: {}["issues"])
+    result = CliRunner().invoke(main, ["forget", "x.txt"])
+    assert isinstance(result.exception, KeyError), result.output
+
+    def not_found(settings, name):
+        raise flows.runs.NotFound(f"no page named {name}")
+
+    monkeypatch.setattr(flows.runs, "forget", not_found)
+    result = CliRunner().invoke(main, ["forget", "x.txt"])
+    assert result.exit_code == 1 and result.output.strip() == "Error: no page named x.txt"
+
+
+def test_the_summary_artifact_failing_is_logged_and_a_bug_is_not_swallowed(monkeypatch, caplog):
+    import logging
+
+    import httpx
+
+    import flows.ingest
+    from flows.summary import RunSummary
+
+    def unreachable(**_):
+        raise httpx.ConnectError("connection refused")
+
+    monkeypatch.setattr(flows.ingest, "create_markdown_artifact", unreachable)
+    logger = logging.getLogger("test-publish")
+    with caplog.at_level(logging.WARNING, logger="test-publish"):
+        flows.ingest._publish(RunSummary(source="inbox"), logger)
+    assert "could not publish the run's summary artifact: connection refused" in caplog.text
+
+    monkeypatch.setattr(flows.ingest, "create_markdown_artifact", lambda **_: {}["key"])
+    with pytest.raises(KeyError):
+        flows.ingest._publish(RunSummary(source="inbox"), logger)
+
+
+def test_the_quiet_environment_is_written_once():
+    """The libraries' analytics and progress bars are switched off in one place (cppcc/environment.py)."""
+    root = Path(__file__).resolve().parents[1]
+    files = [p for p in root.rglob("*") if p.is_file() and (p.suffix == ".py" or p.name == "Makefile")
+             and not {".venv", "data", ".git"} & set(p.relative_to(root).parts) and p != Path(__file__).resolve()]
+    writers = sorted(str(p.relative_to(root)) for p in files
+                     if "GX_ANALYTICS_ENABLED" in p.read_text(encoding="utf-8", errors="replace"))
+    assert writers == ["cppcc/environment.py"]

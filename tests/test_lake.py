@@ -112,6 +112,7 @@ ESCAPES = {
 }
 
 
+@pytest.mark.slow                # 23 warehouses, three sandboxed connections each
 @pytest.mark.parametrize("what", ESCAPES)
 def test_every_escape_is_refused_in_one_line_and_the_warehouse_is_unchanged(loaded, tmp_path, what):
     before = fingerprint(loaded)
@@ -179,6 +180,7 @@ with lake.reader(make_settings(Path(sys.argv[1]))) as con:
 """
 
 
+@pytest.mark.slow
 def test_a_reader_inside_a_long_transaction_does_not_block_commits(loaded, tmp_path):
     reader = subprocess.Popen([sys.executable, "-c", HOLD_READER, str(tmp_path), "4"], stdout=subprocess.PIPE,
                               text=True, cwd=Path(__file__).parent)
@@ -194,6 +196,7 @@ def test_a_reader_inside_a_long_transaction_does_not_block_commits(loaded, tmp_p
 
 # ---------------------------------------------------------------- housekeeping
 
+@pytest.mark.slow
 def test_housekeeping_merges_small_files_and_expires_old_snapshots(tmp_path):
     settings = make_settings(tmp_path, keep_snapshots_days=0)
     for n in range(12):
@@ -211,6 +214,7 @@ def test_housekeeping_merges_small_files_and_expires_old_snapshots(tmp_path):
     assert len(lake.history(settings, limit=1000)) < snapshots_before / 3
 
 
+@pytest.mark.slow
 def test_housekeeping_leaves_files_of_a_backfill_alone(tmp_path, monkeypatch):
     """Only small files are merged: the big ones a backfill wrote are not rewritten every night."""
     monkeypatch.setattr(lake, "SMALL_FILE_BYTES", 6_000)
@@ -278,6 +282,7 @@ def legacy_warehouse(path: Path, lake_settings) -> dict[str, int]:
     return {t: len(rows) for t, rows in source.items()}
 
 
+@pytest.mark.slow
 def test_a_duckdb_file_warehouse_is_migrated_once_keeping_every_row(loaded, tmp_path):
     old = tmp_path / "old" / "warehouse.duckdb"
     old.parent.mkdir()
@@ -298,6 +303,7 @@ def test_a_duckdb_file_warehouse_is_migrated_once_keeping_every_row(loaded, tmp_
     assert migrate_if_needed(settings) is None, "once"
 
 
+@pytest.mark.slow
 def test_the_old_default_file_is_migrated_into_the_new_default_catalog(loaded, tmp_path):
     root = tmp_path / "fresh"
     (root / "data").mkdir(parents=True)
@@ -311,6 +317,7 @@ def test_the_old_default_file_is_migrated_into_the_new_default_catalog(loaded, t
     assert len(table_rows(settings)["issues"]) == 4
 
 
+@pytest.mark.slow
 def test_the_duckdb_cli_session_is_sandboxed_and_cannot_change_the_warehouse(loaded, tmp_path):
     before = fingerprint(loaded)
     data = Path(loaded.data_files)

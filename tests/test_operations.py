@@ -178,6 +178,7 @@ def test_serve_cron_and_timezone_can_be_overridden(prefect_api, tmp_path):
     assert _deployment(prefect_api)["paused"], "a SIGTERM right after registration pauses the deployment too"
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_never_loses_or_doubles_rows(clean_run, corpus, prefect_api, tmp_path):
     rng = random.Random(20261124)
     killed_mid_load = 0
@@ -321,6 +322,7 @@ def _session_alive(pgid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_local_server_started_in_the_background_serves_later_runs(tmp_path):
     """What `make run` does: start the local server, run against it (the run is in its UI), stop it."""
     from cppcc.prefect_server import free_port, healthy
@@ -345,6 +347,7 @@ def test_a_local_server_started_in_the_background_serves_later_runs(tmp_path):
     assert wait_for(lambda: not healthy(api_url), timeout=20)
 
 
+@pytest.mark.slow
 def test_a_run_with_an_ephemeral_server_leaves_no_process_behind(tmp_path):
     write_pages(tmp_path / "inbox", 2, seed=62)
     run = start_cppcc(None, tmp_path, "run", PREFECT_API_URL="")

@@ -50,6 +50,7 @@ def test_a_typo_in_the_config_file_is_named(monkeypatch, tmp_path):
         load_settings()
 
 
+@pytest.mark.slow
 def test_the_only_size_limit_is_the_setting(tmp_path):
     from flows.parse_worker import parse_source_page
     from flows.sources import plan_inbox

@@ -1,7 +1,8 @@
 """Errors the transforms raise for input they cannot turn into rows."""
+from cppcc.errors import CppccError
 
 
-class PageParseError(ValueError):
+class PageParseError(CppccError):
     """A page cannot be parsed; `stage` names the step that rejected it."""
 
     def __init__(self, stage: str, reason: str):

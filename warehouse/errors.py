@@ -1,7 +1,8 @@
 """Errors the warehouse raises; the CLI turns them into one-line messages."""
+from cppcc.errors import CppccError
 
 
-class WarehouseError(Exception):
+class WarehouseError(CppccError):
     """Base class."""
 
 

@@ -14,8 +14,10 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cppcc.errors import CppccError
 
-class LexiconError(ValueError):
+
+class LexiconError(CppccError):
     """A lexicon file has unknown or missing keys, or a value of the wrong kind."""
 
 

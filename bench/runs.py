@@ -1,0 +1,142 @@
+"""`cppcc run --json` itself, as an operator runs it, against the bench's Prefect server: a large run into a new
+warehouse (with queries during the load, and on the idle warehouse after it), a night's 20 new pages on
+top of it, the no-op re-run, and the Dask paths past one machine."""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from bench.corpus import SEED, corpus
+from bench.measure import mean_seconds, watched
+
+CPPCC = str(Path(sys.executable).parent / "cppcc")
+NIGHT_PAGES = 20
+NIGHTS = 3
+QUERY = "SELECT count(*) FROM articles"
+IDLE_QUERIES = 20
+DASK_WORKERS = 2
+
+
+def env_for(work: Path, name: str, api_url: str, inbox: Path) -> dict:
+    return {**os.environ, "PREFECT_API_URL": api_url, "CPPCC_DATA": str(work / f"data-{name}"),
+            "CPPCC_INBOX": str(inbox), "CPPCC_WAREHOUSE": str(work / f"{name}.ducklake"),
+            "CPPCC_SETTLE_SECONDS": "0", "PREFECT_LOGGING_LEVEL": "WARNING"}
+
+
+def settings_of(env: dict):
+    from cppcc.settings import Settings
+
+    return Settings(data=Path(env["CPPCC_DATA"]), warehouse=env["CPPCC_WAREHOUSE"],
+                    **({"data_files": Path(env["CPPCC_DATA_FILES"])} if "CPPCC_DATA_FILES" in env else {}))
+
+
+def fresh(work: Path, name: str) -> None:
+    for path in work.glob(f"{name}.ducklake*"):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    shutil.rmtree(work / f"data-{name}", ignore_errors=True)
+
+
+def fresh_query(settings) -> float:
+    """Seconds of one query on a new sandboxed connection (extensions loaded, catalog attached): what
+    `cppcc query` pays."""
+    from warehouse import lake
+
+    started = time.perf_counter()
+    with lake.reader(settings) as con:
+        con.execute(QUERY).fetchone()
+    return time.perf_counter() - started
+
+
+def end_to_end(work: Path, size: int, api_url: str) -> dict:
+    """`cppcc run` over the corpus into a new warehouse, a query every half second during the load."""
+    from cppcc.errors import is_expected
+    from warehouse import lake
+
+    name, inbox = f"w{size}", corpus(work, size)
+    fresh(work, name)
+    env = env_for(work, name, api_url, inbox)
+    settings = settings_of(env)
+    latencies: list[float] = []
+    refused: list[Exception] = []
+
+    def query_while_loading(proc):
+        while proc.poll() is None:
+            if lake.exists(settings):
+                try:
+                    seconds = fresh_query(settings)
+                    if proc.poll() is None:
+                        latencies.append(seconds)
+                except Exception as exc:       # kept: an expected one is counted, any other raised below
+                    refused.append(exc)
+            time.sleep(0.5)
+
+    run = watched([CPPCC, "run", "--json"], env, during=query_while_loading)
+    for exc in refused:
+        if not is_expected(exc):
+            raise exc
+    result = run.json()
+    idle = [fresh_query(settings) for _ in range(IDLE_QUERIES)]
+    with lake.reader(settings) as con:
+        open_connection = mean_seconds(con, QUERY)
+    return {"wall": run.wall, "peak": run.peak, "stages": result["seconds"], "loaded": result["loaded"],
+            "quarantined": result["quarantined"], "queries": len(latencies),
+            "query_failures": [str(e).splitlines()[0] for e in refused],
+            "query_latencies": latencies, "query_max": max(latencies, default=None),
+            "query_median": statistics.median(latencies) if latencies else None,
+            "idle_query_median": statistics.median(idle), "idle_query_max": max(idle),
+            "open_connection_query": open_connection}
+
+
+def night(work: Path, size: int, api_url: str) -> list[dict]:
+    """A night's new pages on top of the `size`-page warehouse, three nights."""
+    nights = []
+    for n in range(NIGHTS):
+        inbox = corpus(work, NIGHT_PAGES, seed=SEED + 100 + n)
+        run = watched([CPPCC, "run", "--json"], env_for(work, f"w{size}", api_url, inbox))
+        result = run.json()
+        if result.get("loaded") != NIGHT_PAGES:
+            raise RuntimeError(f"a night loaded {result.get('loaded')} of {NIGHT_PAGES} pages: {result}")
+        nights.append({"wall": run.wall, "stages": result["seconds"], "exit_after_result": run.exit_after_output,
+                       "pss": run.peak["pss"]})
+    return nights
+
+
+def noop(work: Path, size: int, api_url: str) -> float:
+    """`cppcc run` over the same pages again: nothing new, no flow run."""
+    run = watched([CPPCC, "run", "--json"], env_for(work, f"w{size}", api_url, corpus(work, size)))
+    if run.json()["flow_run_id"] is not None:
+        raise RuntimeError(f"the no-op re-run started a flow run: {run.stdout}")
+    return run.wall
+
+
+def past_one_machine(work: Path, size: int, api_url: str) -> dict:
+    """The same pages three ways: the default local run (SQLite catalog, one writer); parsing on a Dask cluster
+    with the flow's process the one writer; a PostgreSQL catalog where every Dask worker parses, validates
+    and commits its own batches. The cluster is local (workers × 1 thread on this machine), so this measures
+    what the distributed path costs, not what more machines would gain."""
+    from distributed import LocalCluster
+
+    from cppcc.pg_cluster import pg_cluster
+    from warehouse import lake
+
+    inbox = corpus(work, size)
+    out = {"pages": size, "dask_workers": DASK_WORKERS}
+    fresh(work, "local")
+    out["local"] = watched([CPPCC, "run", "--json"], env_for(work, "local", api_url, inbox)).wall
+    with LocalCluster(n_workers=DASK_WORKERS, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = [CPPCC, "run", "--json", "--runner", "dask", "--address", cluster.scheduler_address]
+        fresh(work, "dask")
+        out["dask_one_writer"] = watched(on_dask, env_for(work, "dask", api_url, inbox)).wall
+        with pg_cluster() as dsn:
+            shutil.rmtree(work / "pg-files", ignore_errors=True)
+            env = {**env_for(work, "pg", api_url, inbox), "CPPCC_WAREHOUSE": f"postgres:{dsn}",
+                   "CPPCC_DATA_FILES": str(work / "pg-files")}
+            shutil.rmtree(env["CPPCC_DATA"], ignore_errors=True)
+            out["dask_every_worker"] = watched(on_dask, env).wall
+            batches = [h for h in lake.history(settings_of(env), limit=100_000) if h["kind"] == "batch"]
+            out["committers"] = len({h["pid"] for h in batches})
+    return out
