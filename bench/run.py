@@ -29,11 +29,13 @@ from pathlib import Path
 
 import psutil
 
+import explore as explore_bench      # bench/explore.py
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CPPCC = str(Path(sys.executable).parent / "cppcc")
 SEED = 2026
-STEPS = ["runs", "night", "distributed", "compare", "profile"]
+STEPS = ["runs", "night", "distributed", "compare", "profile", "explore"]
 DISTRIBUTED_PAGES = 2000
 TARGETS = {"throughput": 2.0, "night_seconds": 5.0, "pss_mib": 800, "scaling": 1.1, "query_seconds": 1.0}
 
@@ -506,6 +508,8 @@ def report(figures: dict) -> str:
                                                  f"({d['committers']} committing processes)")]:
             lines.append(f"| {label} | {d[key]:.1f} s | {d['pages'] / d[key]:,.0f} |")
         lines.append("")
+    if figures.get("explore"):
+        lines += explore_bench.report(figures["explore"])
     lines += ["## Profile of the parser (pyinstrument, 300 pages, one process)", "", "```", figures["parse_profile"].strip(), "```", ""]
     return "\n".join(lines)
 
@@ -543,6 +547,11 @@ def main() -> None:
     if "profile" in args.steps:
         figures["parse_profile"] = subprocess.run([sys.executable, "-c", PROFILE_SCRIPT, str(corpus(args.work, big))],
                                                   capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    if "explore" in args.steps:       # search, explorer pages, charts and Data Docs on the largest warehouse
+        from cppcc.settings import Settings
+
+        figures["explore"] = explore_bench.measure(Settings(data=args.work / f"data-w{big}",
+                                                           warehouse=str(args.work / f"w{big}.ducklake")))
     args.out.write_text(report(figures), encoding="utf-8")
     saved.write_text(json.dumps(figures, indent=1, default=str))
     print(f"wrote {args.out}")

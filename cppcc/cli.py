@@ -376,6 +376,10 @@ def explore(warehouse, host, port):
     """The warehouse in the browser, read-only: overview, search, districts, proposals, metrics, articles.
 
     Example: cppcc explore   (then open http://127.0.0.1:8501)"""
+    import importlib.util
+
+    if importlib.util.find_spec("streamlit") is None:
+        raise click.ClickException("the explorer needs Streamlit: pip install -e '.[explore]' (make setup installs it)")
     from .explore import serve
 
     sys.exit(serve(_settings(warehouse=warehouse), host, port))

@@ -56,3 +56,12 @@ def test_it_listens_on_this_machine_only_unless_told_and_sends_nothing_out():
     command = streamlit_command({}, "127.0.0.1", 8501)
     assert "--server.address=127.0.0.1" in command and "--browser.gatherUsageStats=false" in command
     assert STREAMLIT_OPTIONS["server.headless"] == "true"
+
+
+def test_explore_without_a_warehouse_is_a_one_line_error(tmp_path):
+    from click.testing import CliRunner
+
+    from cppcc.cli import main
+
+    result = CliRunner().invoke(main, ["explore", "--warehouse", str(tmp_path / "none.ducklake")])
+    assert result.exit_code == 1 and "no warehouse at" in result.output and "Traceback" not in result.output
