@@ -3,15 +3,27 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test ui-check bench clean
+ASSETS := $(VENV)/share/cppcc-datadocs
+.PHONY: setup run test ui-check bench clean cjk-font
 
 $(BIN)/cppcc: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,explore]'
 	touch $(BIN)/cppcc
 
-setup: $(BIN)/cppcc
+# The CSS and JavaScript Great Expectations' Data Docs link from CDNs, from the npm registry (served locally).
+$(ASSETS)/node_modules: expectations/assets/package.json expectations/assets/package-lock.json
+	mkdir -p $(ASSETS)
+	cp expectations/assets/package.json expectations/assets/package-lock.json $(ASSETS)/
+	cd $(ASSETS) && npm ci --legacy-peer-deps --no-audit --no-fund --silent
+	touch $(ASSETS)/node_modules
+
+# Chinese in charts and in the browser needs a CJK font (Debian's fonts-wqy-microhei, named by flows/charts.py).
+cjk-font:
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || apt-get install -y -q fonts-wqy-microhei || (apt-get update -q && apt-get install -y -q fonts-wqy-microhei)
+
+setup: $(BIN)/cppcc $(ASSETS)/node_modules cjk-font
 
 run: setup
 	$(BIN)/cppcc prefect-server start
@@ -27,7 +39,8 @@ bench: setup
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python -m bench
 
-# Prefect server + one flow run + a headless-Chromium screenshot of the flow-runs page (data/ui-check-flow-runs.png).
+# Prefect server + one flow run + headless Chromium (network blocked but for 127.0.0.1): the flow-runs page, every
+# `cppcc explore` page and the Data Docs index; screenshots in data/ui-check-*.png.
 ui-check: setup
 	@test -x /usr/bin/chromium || apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
 	$(BIN)/python -m cppcc.ui_check data

@@ -18,7 +18,7 @@ from .measure import ROOT, machine, program
 from .report import FULL_PAGES, report
 from .startup import PARTS
 
-STEPS = ["runs", "night", "distributed", "compare", "profile"]
+STEPS = ["runs", "night", "distributed", "compare", "profile", "explore"]
 DISTRIBUTED_PAGES = 2000
 START_UP_TRIES = 3
 
@@ -75,6 +75,9 @@ def measure(args) -> dict:
         figures["housekeeping"] = program("year", inbox, str(work))
     if "profile" in steps:
         figures["parse_profile"] = program("parser_profile", str(corpus(work, big)))
+    if "explore" in steps:       # search, explorer pages, charts and Data Docs on the largest run's warehouse
+        from . import explore
+        figures["explore"] = explore.measure(runs.settings_of(runs.env_for(work, f"w{big}", "", corpus(work, big))))
     return figures
 
 

@@ -48,6 +48,9 @@ def report(figures: dict) -> str:
     lines += gap(figures, big)
     if "distributed" in figures:
         lines += distributed(figures["distributed"])
+    if "explore" in figures:
+        from .explore import report as explore_report
+        lines += explore_report(figures["explore"])
     if "parse_profile" in figures:
         p = figures["parse_profile"]
         lines += [f"## Profile of the parser (pyinstrument, {p['pages']} pages, one process)", "", "```",

@@ -393,6 +393,23 @@ def serve(inbox, warehouse, cron, timezone):
     serve_deployment(settings, when, require_server(_use_prefect(settings)))
 
 
+@main.command(context_settings=CONTEXT)
+@warehouse_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Port of the app.")
+def explore(warehouse, host, port):
+    """The warehouse in the browser, read-only: overview, search, districts, proposals, metrics, articles.
+
+    Example: cppcc explore   (then open http://127.0.0.1:8501)"""
+    import importlib.util
+
+    if importlib.util.find_spec("streamlit") is None:
+        raise click.ClickException("the explorer needs Streamlit: pip install -e '.[explore]' (make setup installs it)")
+    from .explore import serve
+
+    sys.exit(serve(_settings(warehouse=warehouse), host, port))
+
+
 @main.group("prefect-server", cls=Cli, context_settings=CONTEXT)
 def prefect_server():
     """The local Prefect server and UI (history under $CPPCC_DATA/prefect)."""

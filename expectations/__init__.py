@@ -85,7 +85,26 @@ def _gx():
     source = context.data_sources.add_pandas("frames")
     batches = {t: source.add_dataframe_asset(t).add_batch_definition_whole_dataframe(t) for t in PAGE_TABLES}
     suites = {t: gx.ExpectationSuite(**suite_config(t)) for t in PAGE_TABLES}
-    return batches, suites
+    return batches, suites, context
+
+
+# The validator process keeps its run's results for Data Docs (expectations/datadocs.py); None elsewhere.
+DOCS = None
+
+
+def keep_results_for_docs() -> None:
+    global DOCS
+    from .datadocs import DataDocs
+
+    DOCS = DataDocs()
+
+
+def build_docs(folder, run_name: str):
+    """Data Docs of the results kept since the last call (see `keep_results_for_docs`); the index, or None."""
+    if DOCS is None:
+        return None
+    with _GX_LOCK:
+        return DOCS.build(_gx()[2], folder, run_name)
 
 
 def warm_up() -> None:
@@ -132,7 +151,7 @@ def validate_checked(checked: dict[str, pl.DataFrame], taken: dict[str, list[str
 
 
 def _validate(checked: dict[str, pl.DataFrame], taken: dict[str, list[str]], failures: dict) -> None:
-    batches, suites = _gx()
+    batches, suites, _ = _gx()
     parameters = {f"taken_{t}": list(taken.get(t, [])) for t in PAGE_TABLES}
     for table in PAGE_TABLES:
         frame = checked[table]
@@ -141,6 +160,8 @@ def _validate(checked: dict[str, pl.DataFrame], taken: dict[str, list[str]], fai
         batch = batches[table].get_batch(batch_parameters={"dataframe": frame.to_pandas()})
         result = batch.validate(suites[table], result_format={"result_format": "COMPLETE"},
                                 expectation_parameters=parameters)
+        if DOCS is not None:
+            DOCS.record(table, result)
         issue_ids = frame["issue_id"].to_list()
         for check in result.results:
             if check.success:

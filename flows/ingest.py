@@ -184,8 +184,20 @@ def _ingest(con, settings: Settings, summary: RunSummary, force: bool, source: s
                 _validate_and_commit(con, in_flight.popleft(), summary, settings, logger)
         while in_flight:
             _validate_and_commit(con, in_flight.popleft(), summary, settings, logger)
+    _data_docs(settings, summary, logger)
     workers.stop_helpers()       # their memory is freed before housekeeping takes its share
     _close_run(con, summary)
+
+
+def _data_docs(settings: Settings, summary: RunSummary, logger) -> None:
+    """The run's validation results into the Data Docs under the data folder (built by the validator process)."""
+    from expectations.datadocs import docs_folder
+
+    with _timed(summary, "data_docs"):
+        try:
+            summary.data_docs = workers.build_docs(docs_folder(settings), summary.run_id)
+        except Exception as exc:     # no Data Docs are worth failing a run for
+            logger.warning("Data Docs not built: %s", first_line(exc))
 
 
 def _close_run(con, summary: RunSummary) -> None:
@@ -202,6 +214,7 @@ def _validate_and_commit(con, future, summary: RunSummary, settings: Settings, l
     with _timed(summary, "commit"):
         commit_batch(con, quote(frames), quote(parsed), summary.run_id)
     rows = {table: frame.height for table, frame in frames.tables.items()}
+    summary.count_districts(frames.tables["articles"]["district_name"].to_list())
     _finish_batch(_slim(parsed), rows, summary, settings, logger)
     del parsed, frames
     gc.collect()

@@ -52,11 +52,19 @@ class RunSummary:
     rows_added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PAGE_TABLES, 0))
     totals: dict[str, int] = field(default_factory=dict)                   # the warehouse after the run
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
-        ("plan", "parse_wait", "validate", "commit", "housekeeping"), 0.0))
+        ("plan", "parse_wait", "validate", "commit", "data_docs", "housekeeping"), 0.0))
+    data_docs: str | None = None                                           # the Data Docs index, when built
+    articles_by_district: dict[str, int] = field(default_factory=dict)    # article rows this run added
 
     def planned(self, plan: Plan) -> None:
         self.files_seen, self.unchanged, self.renamed = plan.files_seen, len(plan.unchanged), len(plan.renamed)
         self.duplicates, self.known_bad, self.not_ready = len(plan.duplicates), len(plan.known_bad), len(plan.not_ready)
+
+    def count_districts(self, districts: list[str | None]) -> None:
+        """The district names of the article rows a batch committed."""
+        for name in districts:
+            key = name or "（无区县）"
+            self.articles_by_district[key] = self.articles_by_district.get(key, 0) + 1
 
     def finish(self, status: str, reason: str | None = None) -> None:
         self.status, self.reason, self.finished_at = status, reason, datetime.now()
@@ -87,4 +95,17 @@ class RunSummary:
         if self.quarantined:
             lines += ["", "## Quarantined by this run", "", "| file | stage | reason |", "|---|---|---|"]
             lines += [f"| {n} | {s} | {r} |" for n, s, r in self.quarantined]
+        lines += self._charts()
+        if self.data_docs:
+            lines += ["", "## Validation", "", f"Great Expectations Data Docs of this run and the ones before: "
+                      f"`{self.data_docs}` (served by `cppcc explore` beside the app: its overview links them)."]
         return "\n".join(lines)
+
+    def _charts(self) -> list[str]:
+        from .charts import FontMissing, run_charts
+
+        try:
+            charts = run_charts(self.articles_by_district, self.quarantined)
+        except FontMissing as exc:
+            return ["", f"(no charts: {exc})"]
+        return [line for alt, uri in charts for line in ("", f"![{alt}]({uri})")]

@@ -63,6 +63,14 @@ class Validator:
             raise RuntimeError(f"validation failed: {answer}")
         return answer
 
+    def build_docs(self, folder, run_name: str) -> str | None:
+        """Data Docs of the results it validated since the last call (expectations/datadocs.py); the index page."""
+        self._conn.send(("docs", str(folder), run_name))
+        kind, answer = self._conn.recv()
+        if kind == "error":
+            raise RuntimeError(f"Data Docs failed: {answer}")
+        return answer
+
     def close(self) -> None:
         """Stop it: it releases what it registered and leaves at once (a full interpreter exit after GX
         takes most of a second)."""
@@ -94,6 +102,13 @@ def validator() -> Validator:
 def _close_validator() -> None:
     if _validator is not None:
         _validator.close()
+
+
+def build_docs(folder, run_name: str) -> str | None:
+    """The run's Data Docs, built by its validator process (None when it validated nothing)."""
+    if _validator is None or not _validator._process.is_alive():
+        return None
+    return _validator.build_docs(folder, run_name)
 
 
 def stop_helpers() -> None:
@@ -134,9 +149,12 @@ def _leave() -> None:
 
 def _serve(conn: multiprocessing.connection.Connection) -> None:
     """The validator's loop: import GX once, then validate each batch it is sent."""
+    from pathlib import Path
+
     import expectations
 
     expectations.warm_up()
+    expectations.keep_results_for_docs()
     while True:
         try:
             message = conn.recv()
@@ -144,6 +162,13 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
             return
         if message is None:
             _leave()
+        if message[0] == "docs":
+            try:
+                index = expectations.build_docs(Path(message[1]), message[2])
+                conn.send(("ok", str(index) if index else None))
+            except Exception as exc:        # Data Docs are not worth failing a run for: the flow logs it
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            continue
         tables, taken = message
         try:
             frames = {table: pl.read_ipc(io.BytesIO(data)) for table, data in tables.items()}

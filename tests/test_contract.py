@@ -10,7 +10,7 @@ from flows.batch import build_frames
 from flows.parsed import ParsedPage
 from flows.sources import SourcePage
 from transforms.page import parse_page
-from warehouse.contract import PAGE_TABLES, TABLES, ddl, markdown, polars_schema
+from warehouse.contract import PAGE_TABLES, TABLES, ddl, document, polars_schema
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "tables.md"
@@ -64,4 +64,4 @@ def test_every_check_becomes_an_expectation_including_the_warehouse_wide_ones():
 
 
 def test_docs_tables_md_is_generated_from_the_contract():
-    assert DOCS.read_text(encoding="utf-8") == markdown() + "\n", "run: python -m warehouse.contract > docs/tables.md"
+    assert DOCS.read_text(encoding="utf-8") == document(), "run: python -m warehouse.contract > docs/tables.md"

@@ -110,7 +110,8 @@ def _project_modules():
     root = Path(__file__).resolve().parents[1]
     for package in PROJECT_PACKAGES:
         for info in pkgutil.walk_packages([str(root / package)], prefix=f"{package}."):
-            if info.name not in ("cppcc.ui_check", "flows.parse_worker"):    # no errors; the parser loads itself
+            # no errors; the parser loads itself; the explorer's app is a script Streamlit runs
+            if info.name not in ("cppcc.ui_check", "flows.parse_worker", "cppcc.explore.app"):
                 yield importlib.import_module(info.name)
     yield importlib.import_module("transforms.lexicons")
 

@@ -223,7 +223,8 @@ def ddl() -> str:
 def markdown() -> str:
     """The contract as Markdown tables (docs/tables.md is this text; a test keeps it current)."""
     out = ["# Warehouse tables", "",
-           "Generated from `warehouse/contract.py` (`python -m warehouse.contract > docs/tables.md`).", ""]
+           "Generated from `warehouse/contract.py` and `warehouse/views.py` (`python -m warehouse.contract > docs/tables.md`).",
+           ""]
     for table in TABLES.values():
         out += [f"## {table.name}", "", table.meaning, "", "| column | type | meaning | checks |", "|---|---|---|---|"]
         for c in table.columns:
@@ -246,5 +247,12 @@ def _describe(check: Check) -> str:
     return {"key": "unique key", "not_null": "not null"}[check.kind]
 
 
+def document() -> str:
+    """docs/tables.md: the tables, then the views and search macros (warehouse/views.py)."""
+    from .views import markdown as views_markdown
+
+    return markdown() + "\n" + views_markdown() + "\n"
+
+
 if __name__ == "__main__":
-    print(markdown())
+    print(document(), end="")

@@ -25,6 +25,7 @@ import polars as pl
 from transforms.lexicons import load_districts
 
 from .contract import PAGE_TABLES, TABLES, ddl, polars_schema
+from .views import create_views
 from .errors import QueryError, WarehouseError, WarehouseMissing, first_line
 
 ALIAS = "wh"
@@ -209,6 +210,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, settings) -> None:
     for option, (value, stored) in wanted.items():
         if current.get(option) != stored:
             con.execute(f"CALL {ALIAS}.set_option('{option}', '{value}')")
+    create_views(con, ALIAS)
 
 
 def _interval(days: float) -> str:
