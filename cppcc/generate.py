@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transforms.lexicons import District, load_districts
+from transforms.numbers import NONZERO_DIGITS
+from transforms.text import CJK
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红鹏飞斌宇浩凯健俊帆晨阳博文雪琳晶婷"
@@ -31,7 +33,6 @@ MAIN_TITLES = ["{0}有了新路径", "把{1}做实做细", "让{2}更有获得�
 COUNTS = [("家", "{3}"), ("名", "{2}"), ("个", "村（社区）"), ("项", "重点任务"), ("条", "意见建议"),
           ("件", "提案"), ("人次", "{2}"), ("场", "宣讲活动"), ("亩", "种植基地"), ("公顷", "林地"),
           ("公斤", "农产品"), ("批次", "考察团"), ("场次", "演出")]
-CHINESE_DIGITS = "一二三四五六七八九"
 COLUMN_BRIEFS = "区县快递"
 COLUMN_PHOTOS = "图片新闻"
 BANNER = "助力“六区一高地”建设"
@@ -86,7 +87,7 @@ class _Page:
         """Digits set apart from Chinese characters (`124 家`), as most pages print them."""
         if not self.spaced_digits:
             return text
-        return re.sub(r"(?<=[\u4e00-\u9fff])(?=[\d])|(?<=[\d%])(?=[\u4e00-\u9fff])", " ", text)
+        return re.sub(rf"(?<=[{CJK}])(?=[\d])|(?<=[\d%])(?=[{CJK}])", " ", text)
 
     # -- quantities
 
@@ -105,7 +106,7 @@ class _Page:
             big = self.rng.choice([("十", 10), ("百", 100), ("千", 1000), ("", 1)])
             q = self.rng.choice(["余", None]) if big[1] > 1 else None
             art.metrics.append((float(n * big[1]), unit, q))
-            return f"{CHINESE_DIGITS[n - 1].replace('二', '两')}{big[0]}{q or ''}{unit}{subject}"
+            return f"{NONZERO_DIGITS[n - 1].replace('二', '两')}{big[0]}{q or ''}{unit}{subject}"
         if roll < 0.4:                                    # 约300家, 近300家, 超300家
             n, q = self.rng.randint(30, 900), self.rng.choice(["约", "近", "超"])
             art.metrics.append((float(n), unit, q))
@@ -152,7 +153,7 @@ class _Page:
         """Cut a paragraph into printed lines `width` cells wide (digits and spaces are half a cell). Lines
         break anywhere — inside numbers and decimals too — but never start with punctuation; a few lines
         with little text are justified, a space between every character."""
-        tokens = re.findall(r" ?（[\u4e00-\u9fff ]{2,12}）$|.", paragraph)
+        tokens = re.findall(rf" ?（[{CJK} ]{{2,12}}）$|.", paragraph)
         for n in range(len(tokens) - 1, 0, -1):
             if tokens[n] in "，。、；：！？”）%":
                 tokens[n - 1] += tokens.pop(n)

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from cppcc.cli import main
 from cppcc.generate import generate_page
 from transforms.page import parse_page
+from transforms.text import CJK
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -33,8 +34,8 @@ def test_generated_pages_have_every_layout_variant():
     for cue in ["□ 本报记者", "\n通讯员 ", "本报讯（", "本报讯 ", "——", "● ", " 摄\n", " 摄影报道\n", "区县快递",
                 "图片新闻", "见实效\n"]:
         assert cue in text, cue
-    assert re.search(r"（[\u4e00-\u9fff] [\u4e00-\u9fff]）", text), "a letter-spaced signature"
-    assert re.search(r"\n(?:[\u4e00-\u9fff，。] ){6,}", text), "a justified, letter-spaced line"
+    assert re.search(f"（[{CJK}] [{CJK}]）", text), "a letter-spaced signature"
+    assert re.search(f"\n(?:[{CJK}，。] ){{6,}}", text), "a justified, letter-spaced line"
     assert re.search(r"\d\n\n[\d.]", text), "a number broken across lines"
     assert re.search(r"[两三四五六七八九][十百千]?余?(?:家|名|个|项|条|件|场)", text), "a Chinese-numeral quantity"
     widths = {len(line) for line in text.split("\n") if "，" in line}

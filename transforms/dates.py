@@ -6,11 +6,15 @@ from datetime import date
 from functools import cache
 
 from .lexicons import load_lexicon
+from .numbers import NONZERO_DIGITS
 from .text import clause_before
 
-_FILENAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_./]?(0[1-9]|1[0-2])[-_./]?(0[1-9]|[12]\d|3[01])(?!\d)")
-_TEXT_DATE = re.compile(r"(?:((?:19|20)\d\d)年)?(\d{1,2})月(\d{1,2})日")
-_YEAR = re.compile(r"((?:19|20)\d\d)年")
+# A year as the pages write it, once: in digits (2024) or in Chinese numerals (二〇二四).
+YEAR = r"(?:19|20)\d\d"
+CHINESE_YEAR = rf"[〇零一二][〇零{NONZERO_DIGITS}]{{3}}"
+_FILENAME_DATE = re.compile(rf"(?<!\d)({YEAR})[-_./]?(0[1-9]|1[0-2])[-_./]?(0[1-9]|[12]\d|3[01])(?!\d)")
+_TEXT_DATE = re.compile(rf"(?:({YEAR})年)?(\d{{1,2}})月(\d{{1,2}})日")
+_YEAR = re.compile(rf"({YEAR})年")
 
 
 @cache
@@ -33,6 +37,11 @@ def date_from_filename(name: str) -> date | None:
             if found := _safe_date(*map(int, m.groups())):
                 return found
     return None
+
+
+def stated_years(text: str) -> list[int]:
+    """The years `text` states (`2021 年`, `2023年度`), in order."""
+    return [int(y) for y in _YEAR.findall(text)]
 
 
 def looks_forward(text: str, pos: int) -> bool:

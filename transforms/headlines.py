@@ -10,7 +10,7 @@ from functools import cached_property
 
 from . import districts
 from .lexicons import load_lexicon
-from .segment import Draft, TitleRun
+from .assembly import ArticleKind, Draft, TitleRun
 from .tokens import content_words, tokenize
 
 def _kicker_lead() -> str:
@@ -96,7 +96,7 @@ def assign_headlines(drafts: list[Draft], runs: list[TitleRun], words: list[set[
     pairs = []
     for ui, unit in enumerate(units):
         for di, draft in enumerate(drafts):
-            if not draft.takes_headline or (draft.kind == "photo" and draft.first_item != unit.last_item + 1):
+            if not draft.takes_headline or (draft.kind is ArticleKind.PHOTO and draft.first_item != unit.last_item + 1):
                 continue
             score = match_score(unit, unit_words[ui], draft, words[di], body_districts[di])
             if score >= _weights()["minimum"]:

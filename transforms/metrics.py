@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from .lexicons import load_lexicon
-from .numbers import read_number
-from .text import sentence_span
+from .dates import CHINESE_YEAR, YEAR
+from .numbers import CHINESE_NUMERALS, MAGNITUDES, NONZERO_DIGITS, read_number
+from .text import CJK, sentence_span
 
 SUBJECT_MAX_CHARS = 10
 _ARABIC = r"\d+(?:[.,]\d+)*"
-_CHINESE = "零〇一二两三四五六七八九十百千万亿"
-_CHINESE_NUMBER = rf"[{_CHINESE}]*[一二两三四五六七八九十百千万][{_CHINESE}]*"
+_CHINESE = CHINESE_NUMERALS
+_CHINESE_NUMBER = rf"[{_CHINESE}]*[{NONZERO_DIGITS}两十百千万][{_CHINESE}]*"
 _PLAIN = re.compile(r"\d+(?:\.\d+)?")
 _SUBJECT_TAGS = ("n", "vn", "j", "nz", "an", "ng", "nt", "l")   # jieba tags of the words a subject is made of
 
@@ -48,7 +49,7 @@ def _pattern() -> re.Pattern:
     """qualifier? number qualifier? magnitude? qualifier? (range number magnitude?)? unit qualifier?"""
     lex = _lex()
     units = list(lex["units"]) + [u for u in lex["money"] if u != "元"] + ["元", "%", "％"]
-    magnitudes = _alternation(m for m in lex["magnitudes"] if m not in ("百",))
+    magnitudes = _alternation(MAGNITUDES)
     after_number = _alternation(lex["qualifiers"]["after_number"])
     number = rf"(?<![\d.+A-Za-z])(?:{_ARABIC})|(?<![{_CHINESE}第届周初])(?:{_CHINESE_NUMBER})"
     return re.compile(
@@ -66,7 +67,7 @@ def _protected_spans(body: str) -> list[tuple[int, int]]:
     spans = [m.span() for m in re.finditer(r"《[^》]*》", body)]
     for m in re.finditer(r"[“‘][^”’]{0,12}[”’]", body):
         text = m.group()
-        if re.search(r"\d", text) and not re.search(r"[\u4e00-\u9fff]{3,}", text) or re.search(f"[{_CHINESE}]", text):
+        if re.search(r"\d", text) and not re.search(f"[{CJK}]{{3,}}", text) or re.search(f"[{_CHINESE}]", text):
             spans.append(m.span())
     return spans
 
@@ -83,7 +84,7 @@ def _excluded(body: str, m: re.Match) -> bool:
     before = body[max(0, start - 1):start]
     if unit in lex["excluded_units"] or before in ("第", "+") or body[end:end + 1] == "+":
         return True
-    if unit == "年" and not (m.group("q0") or m.group("q1") or m.group("mag")) and re.fullmatch(r"(19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3}", num):
+    if unit == "年" and not (m.group("q0") or m.group("q1") or m.group("mag")) and re.fullmatch(f"{YEAR}|{CHINESE_YEAR}", num):
         return True       # 2024年, 二〇二四年, 2022年初: a year, not a duration
     if unit == "年" and any(body.startswith(w[1:], end) for w in lex["date_words"] if w.startswith("年")):
         return True
@@ -134,7 +135,7 @@ def _values(m: re.Match) -> tuple[float | None, float | None]:
     """(value, value_max): `3至8年` is a range; so is `五六万` (five or six ten-thousands)."""
     mag, mag2 = m.group("mag") or "", m.group("mag2") or ""
     num = m.group("num")
-    if pair := re.fullmatch(r"([一二三四五六七八])([二三四五六七八九])([十百千万亿]*)", num):
+    if pair := re.fullmatch(rf"([{NONZERO_DIGITS[:-1]}])([{NONZERO_DIGITS[1:]}])([十百千万亿]*)", num):
         low, high = (read_number(d + pair.group(3) + mag) for d in pair.group(1, 2))
         if low is not None and high is not None and high - low == low / (read_number(pair.group(1)) or 1):
             return low, high

@@ -10,7 +10,8 @@ from .errors import PageParseError
 from .headlines import assign_headlines
 from .metrics import extract_metrics
 from .proposals import extract_proposals
-from .segment import Draft, assemble_articles, classify_lines, split_header
+from .assembly import Draft, assemble_articles
+from .lines import STRUCTURE_ITEMS, classify_lines, split_header
 from .text import compact, not_a_page, page_lines
 from .tokens import content_words, keywords, word_counts
 
@@ -42,10 +43,6 @@ def article_district(draft: Draft):
         if title and (d := districts.first_district(title)):
             return d
     return districts.main_district(draft.body)
-
-
-# Items that show a page's article structure; a text with none of them (and no section header) is no page.
-STRUCTURE_ITEMS = {"label", "district_item", "feature_start", "news_start", "signature", "credit"}
 
 
 def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
@@ -81,7 +78,7 @@ def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
         code = district.code if district else None
         body = draft.body
         articles.append({
-            "article_id": article_id, "issue_id": issue_id, "seq": seq, "kind": draft.kind,
+            "article_id": article_id, "issue_id": issue_id, "seq": seq, "kind": draft.kind.value,
             "column_name": draft.column_name, "headline": draft.headline, "kicker": draft.kicker,
             "subheads": draft.subheads, "district_code": code, "district_name": district.name if district else None,
             "reporters": draft.byline.get("reporters", []), "correspondents": draft.byline.get("correspondents", []),

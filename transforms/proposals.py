@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from functools import cache
 
 from . import districts
-from .dates import relative_year
+from .dates import relative_year, stated_years
 from .lexicons import District, load_lexicon
-from .text import sentence_before, sentence_span
+from .numbers import NONZERO_DIGITS
+from .text import CJK, sentence_before, sentence_span
 
 CONTEXT_BEFORE = 16      # characters before the first title of a chain where a cue still counts
 CONTEXT_AFTER = 12       # characters after the last title
 TITLE_ENDINGS = ("建议", "提案", "意见")   # what a submission's own title ends with
 _TITLE_CHAIN = re.compile(r"(?:《[^《》]{2,80}》[、和及与]?)+")
-_NUMERAL = "一二三四五六七八九十"
+_NUMERAL = NONZERO_DIGITS + "十"
 _SESSION = re.compile(rf"政协第?([{_NUMERAL}]+)届([{_NUMERAL}]+)次(?:会议|全会|全体会议)")
-_CJK_NAME = r"[\u4e00-\u9fff]{2,4}"
+_CJK_NAME = f"[{CJK}]{{2,4}}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _session(text: str, district: District | None) -> str | None:
     prefix = text[max(0, m.start() - 12):m.start()]
     owner = ""
     for d, _, pos in districts.find_districts(prefix):
-        if prefix.endswith(prefix[pos:]) and re.fullmatch(r"[\u4e00-\u9fff]*?(区|县)?", prefix[pos:]):
+        if prefix.endswith(prefix[pos:]) and re.fullmatch(rf"[{CJK}]*?(区|县)?", prefix[pos:]):
             owner = d.short_name + ("区" if d.kind == "区" else "县")
     if not owner and prefix.endswith(("区", "县")) and district is not None:
         owner = district.short_name + prefix[-1]
@@ -91,9 +92,8 @@ def _session(text: str, district: District | None) -> str | None:
 def _year(texts: list[str], issue_year: int | None) -> int | None:
     """The year the sentence (or the one before it) states: `2021 年`, `2023 年度`, 今年/去年 from the issue."""
     for text in texts:
-        years = re.findall(r"((?:19|20)\d\d)年", text)
-        if years:
-            return int(years[-1])
+        if years := stated_years(text):
+            return years[-1]
     return next((y for y in (relative_year(text, issue_year) for text in texts) if y is not None), None)
 
 
@@ -136,7 +136,7 @@ def _group_pattern() -> re.Pattern:
     lex = _lexicon()
     groups = "|".join(map(re.escape, sorted(lex["proposer_groups"], key=len, reverse=True)))
     verbs = "|".join(map(re.escape, lex["submission_verbs"]))
-    return re.compile(rf"(?:^|(?<=[，。；：、\s]))([\u4e00-\u9fff]{{0,14}}(?:{groups}))"
+    return re.compile(rf"(?:^|(?<=[，。；：、\s]))([{CJK}]{{0,14}}(?:{groups}))"
                       rf"(?=的集体提案|{verbs}|结合|便|就|也|还|积极|，)")
 
 
@@ -145,7 +145,7 @@ def _group(text: str, district: District | None) -> str | None:
     matches = list(_group_pattern().finditer(text))
     if not matches:
         return None
-    name = re.sub(r"^.*?(?:在|由|经|会上|时|后)(?=[\u4e00-\u9fff]{2})", "", matches[-1].group(1))
+    name = re.sub(rf"^.*?(?:在|由|经|会上|时|后)(?=[{CJK}]{{2}})", "", matches[-1].group(1))
     if name.startswith(("该县", "该区")) and district is not None:
         name = district.short_name + name[1:]
     elif name.startswith(("县政协", "区政协")) and district is not None:
@@ -158,7 +158,7 @@ def _with_party(name: str, before: str) -> str:
     if len(name) > 4:
         return name
     parties = "|".join(map(re.escape, _lexicon()["parties"]))
-    found = re.findall(rf"(?:{parties})[\u4e00-\u9fff]{{0,6}}?委员会", before)
+    found = re.findall(rf"(?:{parties})[{CJK}]{{0,6}}?委员会", before)
     return found[-1] + name if found else name
 
 

@@ -72,7 +72,6 @@ class Metrics(_Lexicon):
     units: Words
     excluded_units: Words
     money: dict[Word, float] = Field(min_length=1)
-    magnitudes: dict[Word, float] = Field(min_length=1)
     qualifiers: Qualifiers
     not_qualifiers: Words
     range_words: Words
@@ -80,7 +79,7 @@ class Metrics(_Lexicon):
     relative_time: Words
     numeral_phrases: Words
 
-    @field_validator("money", "magnitudes")
+    @field_validator("money")
     @classmethod
     def _positive(cls, scales: dict[str, float]) -> dict[str, float]:
         if any(v <= 0 for v in scales.values()):
