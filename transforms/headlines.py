@@ -5,13 +5,17 @@ headline units (one or two lines), then each unit goes to the story it fits best
 shared words, and nearness on the page."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from functools import cached_property
 
 from . import districts
-from .lexicons import load_lexicon
 from .assembly import ArticleKind, Draft, TitleRun
+from .lexicons import load_lexicon
 from .tokens import content_words, tokenize
+
+REACH = 30          # stories either side of a headline it may belong to
+
 
 def _kicker_lead() -> str:
     return load_lexicon("layout")["kicker_lead"]
@@ -89,14 +93,19 @@ def match_score(unit: HeadlineUnit, unit_words: set[str], draft: Draft, draft_wo
 
 def assign_headlines(drafts: list[Draft], runs: list[TitleRun], words: list[set[str]]) -> None:
     """Set headline/kicker on drafts, best matches first. A photo takes only a title printed right above it
-    (a titled photo story); `● 区名 ●` items take none."""
+    (a titled photo story); `● 区名 ●` items take none. A headline goes to one of the REACH stories printed
+    before or after it (a page has far fewer; the bound keeps a huge text linear)."""
     units = [u for run in runs for u in split_run(run)]
     body_districts = [districts.main_district(d.body) for d in drafts]
     unit_words = [content_words(tokenize("".join(unit.lines))) for unit in units]
+    starts = [d.first_item for d in drafts]
+    photos = [d.kind is ArticleKind.PHOTO for d in drafts]
     pairs = []
     for ui, unit in enumerate(units):
-        for di, draft in enumerate(drafts):
-            if not draft.takes_headline or (draft.kind is ArticleKind.PHOTO and draft.first_item != unit.last_item + 1):
+        here = bisect.bisect_left(starts, unit.first_item)
+        for di in range(max(0, here - REACH), min(len(drafts), here + REACH)):
+            draft = drafts[di]
+            if not draft.takes_headline or (photos[di] and draft.first_item != unit.last_item + 1):
                 continue
             score = match_score(unit, unit_words[ui], draft, words[di], body_districts[di])
             if score >= _weights()["minimum"]:

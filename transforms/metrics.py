@@ -5,20 +5,28 @@ The words (units, qualifiers, date words, set phrases) come from lexicons/metric
 the rules."""
 from __future__ import annotations
 
+import bisect
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from .lexicons import load_lexicon
 from .dates import CHINESE_YEAR, YEAR
+from .lexicons import load_lexicon
 from .numbers import CHINESE_NUMERALS, MAGNITUDES, NONZERO_DIGITS, read_number
 from .text import CJK, sentence_span
 
 SUBJECT_MAX_CHARS = 10
-_ARABIC = r"\d+(?:[.,]\d+)*"
+# Number runs are bounded, so that every pattern stays linear in the text and no value is absurd: a longer
+# run is a code, an id or noise, never a quantity a story reports.
+MAX_DIGITS = 15            # digits in one group of a number (a float keeps no more)
+MAX_NUMERAL_CHARS = 16     # characters of a Chinese numeral (一千二百三十四万五千六百七十八 has 15)
+MAX_VALUE = 1e15           # a larger value is no quantity
+MAX_TITLE_CHARS = 100      # a 《title》 longer than this is an unclosed 《
+_ARABIC = rf"\d{{1,{MAX_DIGITS}}}(?:[.,]\d{{1,{MAX_DIGITS}}}){{0,4}}(?![\d.,]\d)"
 _CHINESE = CHINESE_NUMERALS
-_CHINESE_NUMBER = rf"[{_CHINESE}]*[{NONZERO_DIGITS}两十百千万][{_CHINESE}]*"
+_CHINESE_NUMBER = rf"(?=[{_CHINESE}]{{0,{MAX_NUMERAL_CHARS - 1}}}[{NONZERO_DIGITS}两十百千万])[{_CHINESE}]{{1,{MAX_NUMERAL_CHARS}}}(?![{_CHINESE}])"
 _PLAIN = re.compile(r"\d+(?:\.\d+)?")
 _SUBJECT_TAGS = ("n", "vn", "j", "nz", "an", "ng", "nt", "l")   # jieba tags of the words a subject is made of
 
@@ -64,12 +72,28 @@ def _pattern() -> re.Pattern:
 def _protected_spans(body: str) -> list[tuple[int, int]]:
     """Spans whose numbers are names, not quantities: 《titles》, short quoted codes and slogans
     (“1530”, “3+3+N”, “四送”, “一村一委员”)."""
-    spans = [m.span() for m in re.finditer(r"《[^》]*》", body)]
-    for m in re.finditer(r"[“‘][^”’]{0,12}[”’]", body):
+    spans = [m.span() for m in _TITLE.finditer(body)] if "《" in body else []
+    for m in _QUOTED.finditer(body):
         text = m.group()
         if re.search(r"\d", text) and not re.search(f"[{CJK}]{{3,}}", text) or re.search(f"[{_CHINESE}]", text):
             spans.append(m.span())
-    return spans
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):            # titles and quotes may nest: one span for each stretch
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+_TITLE = re.compile(rf"《[^《》\n]{{0,{MAX_TITLE_CHARS}}}》")
+_QUOTED = re.compile(r"[“‘][^”’]{0,12}[”’]")
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    """Is `pos` inside one of the sorted, disjoint spans?"""
+    i = bisect.bisect_right(spans, (pos, math.inf)) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
 def _chinese(m: re.Match) -> bool:
@@ -159,7 +183,7 @@ def extract_metrics(body: str) -> list[Metric]:
     for m in _pattern().finditer(body):
         start = m.start("pre") if m.group("pre") and m.group("pre") not in lex["not_qualifiers"] else m.start("num")
         end = m.end()
-        if any(a <= m.start("num") < b for a, b in protected) or _excluded(body, m):
+        if _inside(protected, m.start("num")) or _excluded(body, m):
             continue
         value, value_max = _values(m)
         if value is None:
@@ -167,6 +191,8 @@ def extract_metrics(body: str) -> list[Metric]:
         unit, scale = m.group("unit"), 1.0
         if unit in lex["money"]:
             scale, unit = float(lex["money"][unit]), "元"
+        if not abs(value * scale) <= MAX_VALUE or (value_max is not None and not abs(value_max * scale) <= MAX_VALUE):
+            continue
         unit = "%" if unit == "％" else unit
         qualifier = m.group("q0") or m.group("q1") or m.group("q2") or (m.group("pre") if start == m.start("pre") else None)
         out.append(Metric(

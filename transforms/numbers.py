@@ -7,6 +7,7 @@ and nowhere else.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -54,7 +55,16 @@ def read_number(surface: str) -> float | None:
     """The value of the quantity written in `surface`, or None when it holds no number.
 
     Percent forms give the number of percent (`百分之6` -> 6.0, `5.9%` -> 5.9); qualifiers (余, 多, 约)
-    and units around the number are ignored (`7万余名` -> 70000)."""
+    and units around the number are ignored (`7万余名` -> 70000). A number too large for a float (`1e400`,
+    three hundred 一) is no number: None, never inf or an error."""
+    try:
+        value = _read_number(surface)
+    except OverflowError:
+        return None
+    return value if value is None or math.isfinite(value) else None
+
+
+def _read_number(surface: str) -> float | None:
     spaced = unicodedata.normalize("NFKC", surface).strip()
     if m := _MIXED_FRACTION.match(spaced):
         whole, num, den = (int(g) for g in m.groups())

@@ -48,9 +48,9 @@ def article_district(draft: Draft):
 def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
     """Parse one page's text. Raises PageParseError (stage `parse`) for text that is no newspaper page or
     holds no recognisable article."""
-    lines = page_lines(text)
-    if reason := not_a_page(text, lines):
+    if reason := not_a_page(text):
         raise PageParseError("parse", reason)
+    lines = page_lines(text)
     section, theme, first = split_header(lines)
     items = classify_lines(lines[first:])
     if section is None and not any(item.kind in STRUCTURE_ITEMS for item in items):

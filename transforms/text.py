@@ -38,8 +38,9 @@ def normalize_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts = _KEEP_AS_WRITTEN.split(text)
     text = "".join(part if n % 2 else unicodedata.normalize("NFKC", part) for n, part in enumerate(parts))
-    # NFKC turns full-width punctuation into ASCII; the page's punctuation is kept in its Chinese form.
-    text = text.translate(_ASCII_TO_CJK_PUNCT)
+    # NFKC turns full-width punctuation into ASCII; the page's punctuation is kept in its Chinese form, except
+    # a thousands separator (`1,234万元`), which belongs to its number.
+    text = _COMMA.sub("，", text.translate(_ASCII_TO_CJK_PUNCT))
     return "\n".join(line if line.isprintable() else _drop_controls(line) for line in text.split("\n"))
 
 
@@ -48,8 +49,9 @@ def _drop_controls(line: str) -> str:
     return "".join(ch for ch in line if unicodedata.category(ch)[0] != "C")
 
 
+_COMMA = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))")      # any comma but a thousands separator
 # Chinese punctuation that NFKC folds to ASCII; put back so rules see one form.
-_ASCII_TO_CJK_PUNCT = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "!": "！", "?": "？"})
+_ASCII_TO_CJK_PUNCT = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", "!": "！", "?": "？"})
 
 
 def page_lines(text: str) -> list[str]:
@@ -59,6 +61,7 @@ def page_lines(text: str) -> list[str]:
 
 # What marks a text as something other than a page's printed text.
 MAX_LINE_CHARS = 2000       # a printed line is a column wide; a paragraph a few hundred characters at most
+MAX_PAGE_CHARS = 100_000    # a printed page holds about 10,000 characters
 MIN_CHINESE_SHARE = 0.5     # of the visible characters: a page of this paper is Chinese text
 _FORMAT_SIGNATURES = [      # (pattern in the first kilobytes, what the file is)
     (re.compile(r"^%PDF-|\bendobj\b|\bxref\b.*\btrailer\b", re.S), "PDF syntax"),
@@ -68,17 +71,19 @@ _FORMAT_SIGNATURES = [      # (pattern in the first kilobytes, what the file is)
 _CHINESE_TEXT = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef“”‘’…—·]")
 
 
-def not_a_page(text: str, lines: list[str]) -> str | None:
+def not_a_page(text: str) -> str | None:
     """Why `text` cannot be a newspaper page's text (markup, PDF syntax, a system file, a line no page has,
-    too little Chinese), or None."""
+    more text than a page holds, too little Chinese), or None. Cheap: it runs before the text is normalised."""
     head = text[:8192]
     for pattern, what in _FORMAT_SIGNATURES:
         if pattern.search(head):
             return f"{what}, not a newspaper page"
-    longest = max((len(line) for line in lines), default=0)
+    longest = max((len(line.strip()) for line in text.splitlines()), default=0)
     if longest > MAX_LINE_CHARS:
         return f"a line of {longest:,} characters: not a printed page's text"
-    sample = "".join(lines)[:20_000].replace(" ", "")
+    if len(text) > MAX_PAGE_CHARS:
+        return f"{len(text):,} characters: more than a printed page holds (at most {MAX_PAGE_CHARS:,})"
+    sample = re.sub(r"\s+", "", normalize_text(text[:40_000]))[:20_000]
     visible, chinese = len(sample), len(sample) - len(_CHINESE_TEXT.sub("", sample))
     if visible and chinese / visible < MIN_CHINESE_SHARE:
         return f"{chinese / visible:.0%} Chinese text: not a newspaper page"
@@ -91,24 +96,34 @@ def _ends(kind: str) -> str:
     return load_lexicon("layout")[kind]
 
 
+MAX_SENTENCE_CHARS = 400    # how far a sentence reaches either side of what it holds; a longer run is no sentence
+
+
 def sentence_span(text: str, start: int, end: int | None = None) -> tuple[int, int]:
-    """(start, end) of the sentence around text[start:end], its closing mark included."""
+    """(start, end) of the sentence around text[start:end], its closing mark included (at most
+    MAX_SENTENCE_CHARS either side)."""
     ends = _ends("sentence_ends")
-    left = max(text.rfind(ch, 0, start) for ch in ends) + 1
-    rights = [i for i in (text.find(ch, start if end is None else end) for ch in ends) if i >= 0]
-    return left, (min(rights) + 1 if rights else len(text))
+    end = start if end is None else end
+    floor, ceiling = max(0, start - MAX_SENTENCE_CHARS), min(len(text), end + MAX_SENTENCE_CHARS)
+    left = max(text.rfind(ch, floor, start) for ch in ends)
+    rights = [i for i in (text.find(ch, end, ceiling) for ch in ends) if i >= 0]
+    return (left + 1 if left >= 0 else floor), (min(rights) + 1 if rights else ceiling)
 
 
 def sentence_before(text: str, start: int) -> str:
     """The sentence that ends right before `start` (the start of a sentence)."""
     ends = _ends("sentence_ends")
-    return text[max(text.rfind(ch, 0, max(0, start - 1)) for ch in ends) + 1:start]
+    floor = max(0, start - 1 - MAX_SENTENCE_CHARS)
+    left = max(text.rfind(ch, floor, max(0, start - 1)) for ch in ends)
+    return text[(left + 1 if left >= 0 else floor):start]
 
 
 def clause_before(text: str, pos: int) -> str:
     """The text of the clause up to `pos`."""
     ends = _ends("clause_ends")
-    return text[max(text.rfind(ch, 0, pos) for ch in ends) + 1:pos]
+    floor = max(0, pos - MAX_SENTENCE_CHARS)
+    left = max(text.rfind(ch, floor, pos) for ch in ends)
+    return text[(left + 1 if left >= 0 else floor):pos]
 
 
 def compact(line: str) -> str:

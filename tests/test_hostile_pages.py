@@ -1,0 +1,119 @@
+"""Hostile pages: each one parses, or is refused with its reason, within a time bound, and never yields a
+value that is not a finite, sane number. The shapes: long runs of numerals with and without a unit,
+unclosed 《 and “, digit chains, shuffled lines of real-looking text, control and zero-width characters,
+mixed scripts and encodings, and pages as large as an inbox file may be (2 MB)."""
+import math
+import random
+import time
+
+import pytest
+
+from cppcc.generate import generate_page
+from transforms import tokens
+from transforms.errors import PageParseError
+from transforms.metrics import MAX_VALUE
+from transforms.page import parse_page
+from transforms.text import MAX_PAGE_CHARS, decode_page
+
+# The slowest page measured on the 2-core development machine takes about 0.7 s (1,500 stories of bylines
+# and titles in 87,000 characters); the bound leaves room for a slower or busier CI machine.
+SECONDS_PER_PAGE = 1.5
+HEAD = " 区 县\n\n本报讯（记者 王明）近日，万州区政协召开协商会议，委员们建言献策。\n\n"
+
+
+def wrapped(text: str, width: int = 20) -> str:
+    """Text cut into printed lines of `width` characters, as the extraction gives a column."""
+    return "\n\n".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+def generated(seed: int) -> str:
+    return generate_page(seed).text
+
+
+def shuffled_lines(seed: int) -> str:
+    lines = [line for s in range(seed, seed + 5) for line in generated(s).split("\n") if line.strip()]
+    random.Random(seed).shuffle(lines)
+    return "\n\n".join(lines)
+
+
+def sprinkled(text: str, chars: str, seed: int) -> str:
+    rng = random.Random(seed)
+    return "".join(ch + (rng.choice(chars) if rng.random() < 0.2 else "") for ch in text)
+
+
+def up_to(text: str, size: int) -> str:
+    return (text * (size // len(text) + 1))[:size]
+
+
+MIXED_SCRIPTS = "Комитет собрался, اللجنة اجتمعت, 委员会召开会议 🙂 Ελληνικά ñandú 한국어 ภาษาไทย "
+HOSTILE = {
+    "8,000 一 then 。": HEAD + wrapped("一" * 8000) + "。",
+    "8,000 一 then a unit": HEAD + wrapped("一" * 8000) + "人。",
+    "310 一 then a unit": HEAD + "共有" + "一" * 310 + "人参加。",
+    "300 一 then a unit": HEAD + "共有" + "一" * 300 + "人参加。",
+    "16 亿 then a unit": HEAD + "共有三" + "亿" * 16 + "元。",
+    "40-digit number then a unit": HEAD + "共有" + "9" * 40 + "人参加。",
+    "digit chain": HEAD + wrapped("1," * 20_000 + "1人"),
+    "90,000 unclosed 《": HEAD + wrapped("《" * 90_000, 40),
+    "unclosed 《 and “ with numbers": HEAD + wrapped("《关于3件“5" * 8_000, 30),
+    "titles and quotes, closed": HEAD + wrapped("《关于建设的建议》“1530”36人，" * 4_000, 25),
+    "many metrics, no sentence end": HEAD + wrapped("委员们走访企业36家群众120人" * 5_000, 24),
+    "many years and dates": HEAD + wrapped("2024年3月5日委员们预计到2026年建成" * 3_000, 24),
+    "many bylines and titles": HEAD + "\n\n".join(["□ 本报记者 王明", "万州：协商助推乡村振兴", "本报讯（记者 李",
+                                                   "芳）近日，万州区政协召开协商会。", "（张三）"] * 1_500),
+    "shuffled lines": shuffled_lines(1),
+    "control and zero-width characters": sprinkled(generated(2), "\x00\x01\x07\x1b\u200b\u200c\u200d\ufeff\u2028", 2),
+    "mixed scripts": sprinkled(generated(3), MIXED_SCRIPTS, 3),
+    "a page at the size limit": HEAD + up_to(shuffled_lines(4), MAX_PAGE_CHARS - len(HEAD) - 10),
+    "2 MB of page text": up_to(generated(5), 700_000),
+    "2 MB without a line break": HEAD + "委员们走访企业36家，" * 70_000,
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm():
+    tokens.warm_up()
+
+
+def check(text: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    try:
+        rows = parse_page(text, "hostile.txt", "f" * 64)
+    except PageParseError as error:
+        return time.perf_counter() - started, f"refused: {error.reason}"
+    took = time.perf_counter() - started
+    for metric in rows.metrics:
+        for value in (metric["value"], metric["value_max"]):
+            assert value is None or (math.isfinite(value) and abs(value) <= MAX_VALUE), metric
+    return took, f"{len(rows.articles)} articles, {len(rows.metrics)} metrics"
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_page_parses_or_is_refused_in_time(name):
+    took, outcome = check(HOSTILE[name])
+    assert took < SECONDS_PER_PAGE, f"{name}: {took:.2f} s ({outcome})"
+
+
+def test_numerals_too_long_for_a_quantity_make_no_metric():
+    for name in ("310 一 then a unit", "300 一 then a unit", "16 亿 then a unit", "40-digit number then a unit"):
+        rows = parse_page(HOSTILE[name], "x.txt", "f" * 64)
+        assert not [m for m in rows.metrics if m["unit"] in ("人", "元")], name
+
+
+def test_a_page_larger_than_a_printed_page_is_refused_with_its_size():
+    with pytest.raises(PageParseError, match="characters: more than a printed page"):
+        parse_page(HOSTILE["2 MB of page text"], "x.txt", "f" * 64)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mixed_encodings_decode_or_are_refused(seed):
+    text = generated(seed)
+    half = len(text) // 2
+    raw = text[:half].encode("utf-8") + text[half:].encode("gb18030")
+    try:
+        decoded = decode_page(raw)
+    except PageParseError as error:
+        assert error.stage == "decode"
+        return
+    took, _ = check(decoded)
+    assert took < SECONDS_PER_PAGE
