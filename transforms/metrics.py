@@ -8,27 +8,26 @@ from __future__ import annotations
 import bisect
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 from .dates import CHINESE_YEAR, YEAR
 from .lexicons import load_lexicon
 from .numbers import CHINESE_NUMERALS, MAGNITUDES, NONZERO_DIGITS, read_number
+from .subjects import Counted, subject
 from .text import CJK, sentence_span
 
-SUBJECT_MAX_CHARS = 10
 # Number runs are bounded, so that every pattern stays linear in the text and no value is absurd: a longer
 # run is a code, an id or noise, never a quantity a story reports.
 MAX_DIGITS = 15            # digits in one group of a number (a float keeps no more)
 MAX_NUMERAL_CHARS = 16     # characters of a Chinese numeral (一千二百三十四万五千六百七十八 has 15)
 MAX_VALUE = 1e15           # a larger value is no quantity
 MAX_TITLE_CHARS = 100      # a 《title》 longer than this is an unclosed 《
+SET_WORD_CHARS = 8         # how much text after a Chinese numeral is cut to see whether it opens a set word
 _ARABIC = rf"\d{{1,{MAX_DIGITS}}}(?:[.,]\d{{1,{MAX_DIGITS}}}){{0,4}}(?![\d.,]\d)"
 _CHINESE = CHINESE_NUMERALS
 _CHINESE_NUMBER = rf"(?=[{_CHINESE}]{{0,{MAX_NUMERAL_CHARS - 1}}}[{NONZERO_DIGITS}两十百千万])[{_CHINESE}]{{1,{MAX_NUMERAL_CHARS}}}(?![{_CHINESE}])"
 _PLAIN = re.compile(r"\d+(?:\.\d+)?")
-_SUBJECT_TAGS = ("n", "vn", "j", "nz", "an", "ng", "nt", "l")   # jieba tags of the words a subject is made of
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ def _excluded(body: str, m: re.Match) -> bool:
         return True       # 2024年, 二〇二四年, 2022年初: a year, not a duration
     if unit == "年" and any(body.startswith(w[1:], end) for w in lex["date_words"] if w.startswith("年")):
         return True
-    if unit in ("年", "天", "个月", "小时", "分钟") and any(body.startswith(w, end) for w in lex["relative_time"]):
+    if unit in lex["time_units"] and any(body.startswith(w, end) for w in lex["relative_time"]):
         return True       # 两年前: a point in time
     if _chinese(m):
         text = body[start:start + 12]
@@ -120,39 +119,37 @@ def _excluded(body: str, m: re.Match) -> bool:
             return True
         if body[end:end + 1] == unit[-1]:          # 一件件提案, 一次次视察: "each one", not a count
             return True
+        if body[start - 1:start] in lex["demonstratives"]:   # 这两座: the ones already counted
+            return True
+        if _is_name_or_article(body, m):
+            return True
     return False
 
 
-def _subject(body: str, start: int, end: int) -> str:
-    """What is counted: the nouns right after the quantity (`9名委员` -> 委员), else those right before it
-    (`委员提案 163 件` -> 委员提案). Never punctuation."""
+def _is_name_or_article(body: str, m: re.Match) -> bool:
+    """A Chinese numeral that counts nothing: a bare magnitude in a name or slogan (`万年社区`, `百名委员巡百河`;
+    a count would say 百余名 or 100名), a set word jieba knows (`四轮驱动`, `一站式`), or 一 as the article
+    after a copula (`是一名医务工作者`, `做一名…委员`)."""
+    lex = _lex()
+    num = m.group("num")
+    qualified = any(m.group(g) for g in ("pre", "q0", "q1", "q2"))
+    if num in MAGNITUDES + ("百",) and not qualified:
+        return True
+    start, end = m.start("num"), m.end()
+    word, pos = _first_word(body[start:start + SET_WORD_CHARS])
+    if len(word) > end - start and pos in lex["set_word_tags"]:
+        return True
+    if num == "一" and not qualified:
+        before = body[max(0, start - 2):start]
+        return any(before.endswith(verb) for verb in lex["article_verbs"])
+    return False
+
+
+def _first_word(text: str) -> tuple[str, str]:
     from .tokens import tag
 
-    after = _up_to_punctuation(body[end:end + 24])
-    words = []
-    for word, pos in tag(after):
-        if not pos.startswith(_SUBJECT_TAGS) or sum(map(len, words)) + len(word) > SUBJECT_MAX_CHARS:
-            break
-        words.append(word)
-    if words:
-        return "".join(words)
-    before = _up_to_punctuation(body[max(0, start - 24):start][::-1])[::-1]
-    words = []
-    for word, pos in reversed(tag(before)):
-        # the word next to the number heads the subject even when jieba reads it as a verb (提案)
-        head = not words and pos == "v" and len(word) >= 2
-        if not (pos.startswith(_SUBJECT_TAGS) or head) or sum(map(len, words)) + len(word) > SUBJECT_MAX_CHARS:
-            break
-        words.insert(0, word)
-    return "".join(words)
-
-
-def _up_to_punctuation(text: str) -> str:
-    """The text up to its first punctuation mark or line end (a subject never crosses one)."""
-    for n, ch in enumerate(text):
-        if ch == "\n" or unicodedata.category(ch).startswith("P"):
-            return text[:n]
-    return text
+    tagged = tag(text)
+    return tagged[0] if tagged else ("", "")
 
 
 def _values(m: re.Match) -> tuple[float | None, float | None]:
@@ -180,6 +177,7 @@ def extract_metrics(body: str) -> list[Metric]:
     lex = _lex()
     protected = _protected_spans(body)
     out: list[Metric] = []
+    counted: list[Counted] = []
     for m in _pattern().finditer(body):
         start = m.start("pre") if m.group("pre") and m.group("pre") not in lex["not_qualifiers"] else m.start("num")
         end = m.end()
@@ -195,10 +193,12 @@ def extract_metrics(body: str) -> list[Metric]:
             continue
         unit = "%" if unit == "％" else unit
         qualifier = m.group("q0") or m.group("q1") or m.group("q2") or (m.group("pre") if start == m.start("pre") else None)
+        counts = subject(body, start, end, unit, counted)
+        counted.append(Counted(start, end, counts))
         out.append(Metric(
             surface=body[start:end], value=value * scale,
             value_max=value_max * scale if value_max is not None else None,
-            unit=unit, qualifier=qualifier, subject=_subject(body, start, end),
+            unit=unit, qualifier=qualifier, subject=counts,
             sentence=body[slice(*sentence_span(body, start, end))].strip(), span_start=start, span_end=end,
         ))
     return out

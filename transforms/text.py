@@ -68,7 +68,10 @@ _FORMAT_SIGNATURES = [      # (pattern in the first kilobytes, what the file is)
     (re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|</(?:div|p|span|table)>", re.I), "HTML markup"),
     (re.compile(r"^[^:\n]*:[^:\n]*:\d+:\d+:", re.M), "a system file (colon-separated records)"),
 ]
-_CHINESE_TEXT = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef“”‘’…—·]")
+# Chinese characters and punctuation, full-width forms included but full-width Latin letters and digits not
+# (the check reads the text before NFKC folds those to ASCII).
+_CHINESE_TEXT = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uffef“”‘’…—·]")
+_SPACE = re.compile(r"\s+")
 
 
 def not_a_page(text: str) -> str | None:
@@ -83,7 +86,7 @@ def not_a_page(text: str) -> str | None:
         return f"a line of {longest:,} characters: not a printed page's text"
     if len(text) > MAX_PAGE_CHARS:
         return f"{len(text):,} characters: more than a printed page holds (at most {MAX_PAGE_CHARS:,})"
-    sample = re.sub(r"\s+", "", normalize_text(text[:40_000]))[:20_000]
+    sample = _SPACE.sub("", text[:40_000])[:20_000]
     visible, chinese = len(sample), len(sample) - len(_CHINESE_TEXT.sub("", sample))
     if visible and chinese / visible < MIN_CHINESE_SHARE:
         return f"{chinese / visible:.0%} Chinese text: not a newspaper page"

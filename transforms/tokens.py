@@ -9,13 +9,18 @@ from functools import cache
 
 import rjieba
 
-from .lexicons import load_districts
+from .lexicons import load_districts, load_lexicon
 
 KEYWORD_COUNT = 8
+ADDED_NOUN_FREQ = 2000      # high enough that jieba cuts an added noun whole (界别的 -> 界别 / 的)
 
 
 def _district_words() -> list[str]:
     return [name for d in load_districts() for name in (d.name, d.short_name)]
+
+
+def _added_nouns() -> list[str]:
+    return load_lexicon("words")["added_nouns"]
 
 
 @cache
@@ -23,6 +28,8 @@ def _tokenizer() -> rjieba.Jieba:
     tokenizer = rjieba.Jieba()
     for word in _district_words():
         tokenizer.add_word(word, None, "ns")
+    for word in _added_nouns():
+        tokenizer.add_word(word, ADDED_NOUN_FREQ, "n")
     return tokenizer
 
 
@@ -34,6 +41,8 @@ def reference_tokenizer():
     jieba.setLogLevel(60)
     for word in _district_words():
         jieba.add_word(word, tag="ns")
+    for word in _added_nouns():
+        jieba.add_word(word, ADDED_NOUN_FREQ, tag="n")
     return jieba.dt
 
 

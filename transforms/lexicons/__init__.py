@@ -78,6 +78,12 @@ class Metrics(_Lexicon):
     date_words: Words
     relative_time: Words
     numeral_phrases: Words
+    linking_words: Words
+    demonstratives: Words
+    set_word_tags: Words
+    article_verbs: Words
+    person_units: Words
+    time_units: Words
 
     @field_validator("money")
     @classmethod
@@ -99,12 +105,18 @@ class Proposals(_Lexicon):
     parties: Words
 
 
+class TokenWords(_Lexicon):
+    added_nouns: Words
+    read_as_nouns: Words
+
+
 class Dates(_Lexicon):
     future_cues: Words
     relative_years: dict[Word, Annotated[int, Field(ge=-10, le=10)]] = Field(min_length=1)
 
 
-SCHEMAS: dict[str, type[_Lexicon]] = {"layout": Layout, "metrics": Metrics, "proposals": Proposals, "dates": Dates}
+SCHEMAS: dict[str, type[_Lexicon]] = {"layout": Layout, "metrics": Metrics, "proposals": Proposals, "dates": Dates,
+                                      "words": TokenWords}
 # The keys each lexicon must have (from its schema).
 LEXICON_KEYS = {name: set(model.model_fields) for name, model in SCHEMAS.items()}
 
