@@ -13,6 +13,7 @@ from . import districts
 from .bylines import Byline
 from .lexicons import load_lexicon
 from .lines import WIDTH_SLACK, Item, ItemKind, is_district_title
+from .titles import TitleRun, split_run
 
 
 class ArticleKind(Enum):
@@ -54,7 +55,9 @@ class Draft:
 
     @property
     def kind(self) -> ArticleKind:
-        if self.start_kind is ItemKind.FEATURE_START:
+        """A byline line opens a feature, and so do subheads in a story that no 本报讯 opens; a credit ends a
+        photo caption, a signature a brief."""
+        if self.start_kind is ItemKind.FEATURE_START or (self.start_kind is None and self.subheads and not self.end):
             return ArticleKind.FEATURE
         if self.end is ItemKind.CREDIT:
             return ArticleKind.PHOTO
@@ -68,13 +71,6 @@ class Draft:
 
     def fits(self, width: float | None) -> bool:
         return width is None or self.width is None or abs(width - self.width) <= WIDTH_SLACK
-
-
-@dataclass
-class TitleRun:
-    lines: list[str]
-    first_item: int
-    last_item: int
 
 
 def assemble_articles(items: list[Item]) -> tuple[list[Draft], list[TitleRun]]:
@@ -148,7 +144,7 @@ class _Assembler:
             current.byline.setdefault(role, []).extend(names)
 
     def _paragraph(self, item: Item, n: int) -> None:
-        target = _subhead_owner(self.pending, self.current, self.drafts, self.items, n)
+        target = _subhead_owner(self.pending, self.current, self.drafts, self.items, n) or self._trailing_subhead(n)
         if target is not None:
             target.subheads.append(self.pending.pop()[0])
         else:
@@ -165,6 +161,24 @@ class _Assembler:
             target.widths.append(item.width)
         target.last_item = n
         self.current, self.new_item_next = target, False
+
+
+    def _trailing_subhead(self, n: int) -> Draft | None:
+        """After an item printed inside a story and closed by its signature or credit, its headline (printed
+        after it) may be followed at once by a subhead of the story that resumes: the last title line, a
+        headline unit of its own, is that subhead when the text after it continues an open story. The
+        titles before it stay the insert's headline."""
+        if len(self.pending) < 2 or self.current is None or not self.current.closed:
+            return None
+        units = split_run(TitleRun([t for t, _ in self.pending], self.pending[0][1], self.pending[-1][1]))
+        if len(units) < 2 or len(units[-1].lines) != 1:
+            return None
+        owner = _subhead_owner(self.pending[-1:], None, self.drafts, self.items, n)
+        if owner is not None:
+            last = self.pending.pop()
+            self._flush_titles()
+            self.pending.append(last)
+        return owner
 
 
 _HANDLERS = {
@@ -188,13 +202,24 @@ def _subhead_owner(pending, current: Draft | None, drafts: list[Draft], items: l
     (same column width) and are not a caption or brief of their own (closed by a credit or signature)."""
     if len(pending) != 1 or is_district_title(pending[0][0]) or pending[0][0].startswith(_kicker_lead()):
         return None
-    width = items[n].width
+    width = _text_width(items, n)
     owner = current if current is not None and not current.closed and current.paragraphs else None
     if owner is None or not owner.fits(width) or owner.start_kind is ItemKind.DISTRICT_ITEM:
         owner = _resumable(drafts, width, include_last=True)
     if owner is None or width is None or owner.width is None:
         return None
     return None if _closing_item(items, n, owner) in (ItemKind.SIGNATURE, ItemKind.CREDIT) else owner
+
+
+def _text_width(items: list[Item], n: int) -> float | None:
+    """The column width of the text starting at item n: its first paragraph of more than one line (a
+    paragraph of one line, `“…”` alone, tells none)."""
+    for item in items[n:]:
+        if item.kind is not ItemKind.PARA:
+            return None
+        if item.width is not None:
+            return item.width
+    return None
 
 
 def _closing_item(items: list[Item], n: int, owner: Draft | None = None) -> ItemKind | None:

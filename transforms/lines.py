@@ -25,6 +25,7 @@ MAX_TITLE_WIDTH = 34
 WIDTH_SLACK = 3.5          # column widths within this many cells are the same column
 FIRST_LINE_INDENT = 2      # a paragraph's first line lost its two-cell indent in extraction
 SHORT_LINE_RATIO = 0.8     # a line this much narrower than the body text around it is a title
+COLON_HEAD_CHARS = 10      # the first part of a two-part title `X：Y`
 BODY_LOOKAHEAD = 8         # how far to look for the body text a title stands beside
 SENTENCE_MARKS = "，。；、"
 
@@ -152,7 +153,16 @@ def is_title(lines: list[Line], i: int, previous_body: float | None) -> bool:
         if nxt.terminal:            # a paragraph of two lines: the second, shorter one ends it
             return False
         body = nxt.width
+    if _colon_title(line.flat) and line.width + FIRST_LINE_INDENT + 1 < body:
+        return True                 # `成效：从“单点突破”到全市共享` short of its column: a paragraph would fill it
     return line.width + FIRST_LINE_INDENT < SHORT_LINE_RATIO * body or line.width > body + WIDTH_SLACK
+
+
+def _colon_title(flat: str) -> bool:
+    """A title in two parts, `X：Y` (`深耕产业“试验田”：从技术瓶颈到全链升级`), with no sentence mark."""
+    head, colon, tail = flat.partition("：")
+    return (bool(colon) and 2 <= len(head) <= COLON_HEAD_CHARS and len(tail) >= 4 and "：" not in tail
+            and not any(ch in flat for ch in "，。；、！？"))
 
 
 def _body_width(lines: list[Line], i: int) -> float | None:
