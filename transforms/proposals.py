@@ -145,12 +145,24 @@ def _group(text: str, district: District | None) -> str | None:
     matches = list(_group_pattern().finditer(text))
     if not matches:
         return None
-    name = re.sub(rf"^.*?(?:在|由|经|会上|时|后)(?=[{CJK}]{{2}})", "", matches[-1].group(1))
+    name = _past_the_lead_in(matches[-1].group(1))
     if name.startswith(("该县", "该区")) and district is not None:
         name = district.short_name + name[1:]
     elif name.startswith(("县政协", "区政协")) and district is not None:
         name = district.short_name + name
     return name
+
+
+def _past_the_lead_in(text: str) -> str:
+    """A group's name without the words leading to it: a preposition or a time (`会后由民进界别` -> 民进界别)."""
+    from .tokens import tag
+
+    pos, cut = 0, 0
+    for word, part in tag(text):
+        pos += len(word)
+        if part in ("p", "f", "t") or word == "会上":
+            cut = pos
+    return text[cut:] if len(text) - cut >= 2 else text
 
 
 def _with_party(name: str, before: str) -> str:
@@ -210,8 +222,9 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
         previous_end = chains[n - 1].end() if n else 0
         next_start = chains[n + 1].start() if n + 1 < len(chains) else len(body)
         before, after = body[max(start, previous_end):chain.start()], body[chain.end():min(end, next_start)]
-        titles = [t.strip() for t in re.findall(r"《([^《》]+)》", chain.group())]
-        if kind := _kind(before, after, titles, body[start:end]):
+        titles = [t for t in (t.strip() for t in re.findall(r"《([^《》]+)》", chain.group()))
+                  if not t.endswith(tuple(lex["document_endings"]))]
+        if titles and (kind := _kind(before, after, titles, body[start:end])):
             named.append((chain, start, end, before, after, titles, kind))
     out: list[Proposal] = []
     for n, (chain, start, end, before, after, titles, kind) in enumerate(named):
@@ -223,7 +236,8 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
             if m := re.search(r"由(?:政协)?委员(\S{2,4}?)提出", sentence):
                 proposer, group = m.group(1), False
         previous_sentence = sentence_before(body, start)
-        session = _session(body[start:end], district) or _session_of_numbered(body, chain.start(), district)
+        session = (_session(body[start:end], district) or _session_of_numbered(body, chain.start(), district)
+                   or (_session_after(body, end, next_named, district) if kind == "提案" else None))
         for title in titles:
             out.append(Proposal(
                 title=title, kind=kind, proposer=proposer, session=session,
@@ -233,6 +247,18 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
                 status=next((w for w in lex["status"] if w in said), None) if kind == "提案" else None,
             ))
     return out
+
+
+def _session_after(body: str, end: int, next_chain: int, district: District | None) -> str | None:
+    """A session named after the title's sentence, before the next title, in the same or the next paragraph
+    (`这件提案是在区政协五届三次会议上提交的`)."""
+    paragraph_end = body.find("\n", body.find("\n", end) + 1)
+    stop = min(next_chain, paragraph_end if paragraph_end >= 0 else len(body))
+    m = _SESSION.search(body, end, stop)
+    if not m:
+        return None
+    start, _ = sentence_span(body, m.start(), m.end())
+    return _session(body[max(start, m.start() - 12):m.end()], district)
 
 
 def _session_of_numbered(body: str, chain_start: int, district: District | None) -> str | None:

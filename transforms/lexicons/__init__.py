@@ -103,6 +103,7 @@ class Proposals(_Lexicon):
     anaphors: Words
     proposer_groups: Words
     parties: Words
+    document_endings: Words
 
 
 class TokenWords(_Lexicon):
