@@ -12,7 +12,7 @@ from .metrics import extract_metrics
 from .proposals import extract_proposals
 from .assembly import Draft, assemble_articles
 from .lines import STRUCTURE_ITEMS, classify_lines, split_header
-from .text import compact, not_a_page, page_lines
+from .text import not_a_page, page_lines
 from .tokens import content_words, keywords, word_counts
 
 
@@ -63,13 +63,13 @@ def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
     assign_headlines(drafts, runs, [content_words(t) for t in tokens])
 
     issue_id = issue_id_for(sha256)
+    bodies = [d.body for d in drafts]
     issue_date, date_source = date_from_filename(source_name), "filename"
-    flat_text = "\n".join(compact(line) for line in lines)
     if issue_date is None:
-        issue_date, date_source = estimate_issue_date(flat_text), "text"
+        issue_date, date_source = estimate_issue_date(bodies), "text"
     if issue_date is None:
         date_source = None
-    year = issue_date.year if issue_date else estimate_year(flat_text)
+    year = issue_date.year if issue_date else estimate_year("\n".join(bodies))
 
     articles, proposals, metrics = [], [], []
     for seq, (draft, draft_tokens) in enumerate(zip(drafts, tokens), start=1):
@@ -84,7 +84,7 @@ def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
             "reporters": draft.byline.get("reporters", []), "correspondents": draft.byline.get("correspondents", []),
             "authors": draft.byline.get("authors", []), "photographers": draft.byline.get("photographers", []),
             "body": body, "char_count": len(body), "keywords": keywords(draft_tokens),
-            "event_date": first_event_date(body, year),
+            "event_date": first_event_date(body, year, issue_date),
         })
         for n, p in enumerate(extract_proposals(body, year, district), start=1):
             proposals.append({"proposal_id": f"{article_id}-p{n:02d}", "issue_id": issue_id,

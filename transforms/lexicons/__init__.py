@@ -113,6 +113,11 @@ class TokenWords(_Lexicon):
 
 class Dates(_Lexicon):
     future_cues: Words
+    cutoff_words: Words
+    since_after: Words
+    since_before: Words
+    done_after: Words
+    named_since: dict[Word, Annotated[int, Field(ge=1949, le=2100)]] = Field(min_length=1)
     relative_years: dict[Word, Annotated[int, Field(ge=-10, le=10)]] = Field(min_length=1)
 
 
