@@ -60,3 +60,8 @@ def test_a_sentence_reaches_at_most_a_bounded_window_either_side():
     start, end = sentence_span(text, 1003, 1006)
     assert (start, end) == (1003 - MAX_SENTENCE_CHARS, 1006 + MAX_SENTENCE_CHARS)
     assert sentence_span("前言。委员们36人参加。后记", 6, 9) == (3, 12)
+
+
+def test_a_latin_word_cut_by_the_line_end_is_one_word_again():
+    assert join_lines(["养殖户用手机A", "PP就能查看数据"]) == "养殖户用手机APP就能查看数据"
+    assert join_lines(["运行 Windows", "Server 系统"]) == "运行Windows Server系统"

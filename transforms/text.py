@@ -157,11 +157,30 @@ def line_width(line: str) -> float:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Re-join wrapped lines into running text (no separator, but a space between two Latin words)."""
+    """Re-join wrapped lines into running text: no separator, but a space between two Latin words. A Latin
+    word set in Chinese text and cut by the line end (`手机A` / `PP就能`) is one word again: `APP`."""
     out = ""
     for line in lines:
         piece = compact(line)
-        if out and piece and out[-1].isascii() and out[-1].isalpha() and piece[0].isascii() and piece[0].isalpha():
+        if out and piece and _latin(out[-1]) and _latin(piece[0]) and not _embedded_word(out, piece):
             out += " "
         out += piece
     return out
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+_LATIN_TAIL = re.compile(r"(?:^|(.))([A-Za-z]+)$")
+_LATIN_HEAD = re.compile(r"^([A-Za-z]+)(.|$)")
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+
+
+def _embedded_word(before: str, after: str) -> bool:
+    """The Latin letters ending `before` and opening `after` stand between Chinese characters: one word
+    broken by the line end — unless both halves are capitalised words (`Windows` / `Server`)."""
+    tail, head = _LATIN_TAIL.search(before[-40:]), _LATIN_HEAD.match(after)
+    if not (tail and head) or (_CAPITALISED.fullmatch(tail.group(2)) and _CAPITALISED.fullmatch(head.group(1))):
+        return False
+    return all(not ch or _HAS_CJK.match(ch) for ch in (tail.group(1) or "", head.group(2)))

@@ -4,6 +4,7 @@ Tokenizing runs on rjieba, the Rust port of jieba: same dictionary, same `lcut` 
 jieba stays the reference (tests/test_tokens.py checks the two agree) and supplies the IDF table."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import cache
 
@@ -73,12 +74,15 @@ def tag(text: str) -> list[tuple[str, str]]:
 
 
 def _counts(tokens: list[str]) -> Counter:
-    """Tokens of two or more characters that are not stop words, counted."""
+    """Tokens of two or more characters that are not stop words or bare numbers (`2024`, `80.3%`), counted."""
     _, _, stop = _idf()
     counts = Counter(t for t in tokens if len(t) >= 2)
-    for t in [t for t in counts if len(t.strip()) < 2 or t.lower() in stop]:
+    for t in [t for t in counts if len(t.strip()) < 2 or t.lower() in stop or _BARE_NUMBER.fullmatch(t)]:
         del counts[t]
     return counts
+
+
+_BARE_NUMBER = re.compile(r"[\d.,%％+\-]+")
 
 
 def content_words(tokens: list[str] | Counter) -> set[str]:
