@@ -107,6 +107,8 @@ def test_the_subject_is_what_is_counted_never_punctuation_or_a_neighbour(body, s
     pytest.param("其中女性委员占委员总数的35.2%。", "35.2%", "女性委员占委员总数", id="share-of-a-whole"),
     pytest.param("提案经审查立案150件。", "150件", "立案", id="verb-next-to-the-number"),
     pytest.param("全区省级、市级示范社分别有4个。", "4个", "示范社", id="listed-modifiers-before"),
+    pytest.param("游客满意度同比提升5.9%。", "5.9%", "游客满意度", id="a-noun-jieba-takes-for-a-place"),
+    pytest.param("全年接待游客120万人次，同比增长8.2%。", "8.2%", "同比增长", id="the-change-is-what-is-told"),
     # from the quantity before, or the clause before
     pytest.param("收到集体提案30件，占25%。", "25%", "集体提案占比", id="share-after-a-count"),
     pytest.param("全区省级、市级示范社分别有4个、9个。", "9个", "示范社", id="a-list-of-figures"),

@@ -160,7 +160,7 @@ def _past_the_lead_in(text: str) -> str:
     pos, cut = 0, 0
     for word, part in tag(text):
         pos += len(word)
-        if part in ("p", "f", "t") or word == "会上":
+        if part == "p" or word in _lexicon()["lead_in_words"]:
             cut = pos
     return text[cut:] if len(text) - cut >= 2 else text
 

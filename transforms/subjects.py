@@ -54,7 +54,13 @@ class Token(NamedTuple):
 
     @property
     def noun(self) -> bool:
-        return self.pos in NOUN_TAGS or self.word in load_lexicon("words")["read_as_nouns"]
+        return self.pos in NOUN_TAGS or self.word in load_lexicon("words")["read_as_nouns"] or (
+            self.pos == "ns" and not self.place)        # jieba tags some nouns as places: 满意度
+
+    @property
+    def place(self) -> bool:
+        """A place name (`大足区`, `安居镇`): jieba's tag, and the ending of a place."""
+        return self.pos.startswith("ns") and self.word.endswith(tuple(load_lexicon("words")["place_endings"]))
 
 
 def _lexicon() -> dict:
@@ -170,6 +176,7 @@ class Before:
     phrase: str = ""          # the noun phrase that ends there, past linking words
     share: bool = False       # a share word (占) was passed
     bare: bool = False        # nothing but linking words stands between the clause start and the quantity
+    links: int = 0            # how many linking words it passed
     verb: bool = False        # the phrase is headed by the verb next to the number (`立案199件`)
 
 
@@ -181,7 +188,7 @@ def _before(body: str, start: int, clause_start: int) -> Before:
         share = share or tokens[i].word.endswith("占")
         i -= 1
     if i < 0:
-        return Before(share=share, bare=True)
+        return Before(body[clause_start:start], share=share, bare=True, links=len(tokens))
     end = tokens[i].end
     first = _noun_run(tokens, i)
     if first == i + 1:                                   # no noun: the verb next to the number heads it
@@ -196,7 +203,7 @@ def _before(body: str, start: int, clause_start: int) -> Before:
         whole = _noun_run(tokens, first - 2)
         if whole < first - 1:
             return Before(body[tokens[whole].start:end])
-    if all(t.pos.startswith("ns") for t in tokens[first:i + 1]):
+    if all(t.place for t in tokens[first:i + 1]):
         return Before(share=share)                       # a place is where, not what is counted
     return Before(body[tokens[first].start:end], share)
 
@@ -257,7 +264,7 @@ def _topic(body: str, clause_start: int, start: int) -> str:
     """The first noun phrase of the clause (its topic), not a place or a person: `自家柑橘在门口只能卖2元`."""
     tokens = _tokens(body[clause_start:start], clause_start)
     for n, token in enumerate(tokens):
-        if token.noun and not token.pos.startswith(("ns", "nr")):
+        if token.noun and not token.place and token.pos != "nr":
             last = n
             while last + 1 < len(tokens) and tokens[last + 1].noun:
                 last += 1
@@ -284,9 +291,11 @@ def subject(body: str, start: int, end: int, unit: str, earlier: list[Counted]) 
     clause_start = _clause_before(body, start)
     before = _before(body, start, clause_start)
     share = "占比" if before.share and unit == "%" else ""
-    if before.phrase and after:                          # 每人最多可捐3节课: 可捐的课; 文旅三张牌: 牌（文旅）
+    if before.bare and before.links > 1 and not before.share:
+        return before.phrase                             # ，同比增长5.9%: the change is what is told
+    if before.phrase and not before.bare and after:      # 每人最多可捐3节课: 可捐的课; 文旅三张牌: 牌（文旅）
         return f"{before.phrase}的{after}" if before.verb else f"{after}（{before.phrase}）"
-    if before.phrase:
+    if before.phrase and not before.bare:
         return before.phrase + share
     if before.bare and clause_start > 0:                 # ，占80.3%  ，方圆422.04公顷
         previous_clause = _clause_before(body, clause_start - 1)

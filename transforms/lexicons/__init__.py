@@ -102,6 +102,7 @@ class Proposals(_Lexicon):
     status: Words
     anaphors: Words
     proposer_groups: Words
+    lead_in_words: Words
     parties: Words
     document_endings: Words
 
@@ -109,6 +110,7 @@ class Proposals(_Lexicon):
 class TokenWords(_Lexicon):
     added_nouns: Words
     read_as_nouns: Words
+    place_endings: Words
 
 
 class Dates(_Lexicon):
