@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -49,10 +50,18 @@ def stated_years(text: str) -> list[int]:
 
 def looks_forward(text: str, pos: int) -> bool:
     """Does the clause before `pos` look forward (预计, 计划, 力争 … or ends with 到/至, but not 截至)?"""
-    clause = clause_before(text, pos)
-    if clause.endswith(tuple(_lexicon()["cutoff_words"])):
+    return _forward(clause_before(text, pos))
+
+
+def _forward(clause: str) -> bool:
+    if clause.endswith(_cutoff_words()):
         return False
     return any(cue in clause if len(cue) > 1 else clause.endswith(cue) for cue in _lexicon()["future_cues"])
+
+
+@cache
+def _cutoff_words() -> tuple[str, ...]:
+    return tuple(_lexicon()["cutoff_words"])
 
 
 def relative_year(text: str, issue_year: int | None) -> int | None:
@@ -113,22 +122,21 @@ def estimate_year(text: str) -> int | None:
     return year
 
 
-def event_dates(body: str, year: int | None) -> list[date]:
+def event_dates(body: str, year: int | None) -> Iterator[date]:
     """The explicit dates of events in an article body, in order: cut-offs (截至8月30日) and dates looked
     forward to are not events. A date's year is the one stated with it, a relative one (明年3月5日), else
     `year`."""
-    out = []
     for m in _TEXT_DATE.finditer(body):
-        if _is_cutoff(body, m.start()) or looks_forward(body, m.start()):
+        clause = clause_before(body, m.start())
+        if clause.endswith(_cutoff_words()) or _forward(clause):
             continue
         y = int(m.group(1)) if m.group(1) else relative_year(body[max(0, m.start() - 3):m.start()], year) or year
         if y and (d := _safe_date(y, int(m.group(2)), int(m.group(3)))):
-            out.append(d)
-    return out
+            yield d
 
 
 def _is_cutoff(text: str, pos: int) -> bool:
-    return clause_before(text, pos).endswith(tuple(_lexicon()["cutoff_words"]))
+    return clause_before(text, pos).endswith(_cutoff_words())
 
 
 def _cutoffs(body: str) -> list[date]:
@@ -153,9 +161,9 @@ def estimate_issue_date(bodies: list[str]) -> date | None:
         return None
     events, anchors = [], []
     for body in bodies:
-        dated = [d for d in event_dates(body, year) + _cutoffs(body) if d.year == year]
+        dated = [d for d in [*event_dates(body, year), *_cutoffs(body)] if d.year == year]
         events += dated
-        if year in stated_years(body) or estimate_year(body) == year:
+        if dated and (year in stated_years(body) or estimate_year(body) == year):
             anchors += dated
     if not events:
         return None
@@ -168,10 +176,9 @@ def estimate_issue_date(bodies: list[str]) -> date | None:
 def first_event_date(body: str, year: int | None, issue_date: date | None = None) -> date | None:
     """The first date of an event in an article body (event_dates). An undated year is the issue's; a
     date after the issue date is of the year before it (`12月18日` in a January page)."""
-    dates = event_dates(body, year)
-    if not dates:
+    first = next(event_dates(body, year), None)
+    if first is None:
         return None
-    first = dates[0]
     if issue_date is not None and first > issue_date:
         first = _safe_date(first.year - 1, first.month, first.day) or first
     return first

@@ -107,15 +107,15 @@ def _excluded(body: str, m: re.Match) -> bool:
     before = body[max(0, start - 1):start]
     if unit in lex["excluded_units"] or before in ("第", "+") or body[end:end + 1] == "+":
         return True
-    if unit == "年" and not (m.group("q0") or m.group("q1") or m.group("mag")) and re.fullmatch(f"{YEAR}|{CHINESE_YEAR}", num):
+    if unit == "年" and not (m.group("q0") or m.group("q1") or m.group("mag")) and _A_YEAR.fullmatch(num):
         return True       # 2024年, 二〇二四年, 2022年初: a year, not a duration
-    if unit == "年" and any(body.startswith(w[1:], end) for w in lex["date_words"] if w.startswith("年")):
+    words = _words()
+    if unit == "年" and body.startswith(words.after_year, end):
         return True
-    if unit in lex["time_units"] and any(body.startswith(w, end) for w in lex["relative_time"]):
+    if unit in lex["time_units"] and body.startswith(words.relative_time, end):
         return True       # 两年前: a point in time
     if _chinese(m):
-        text = body[start:start + 12]
-        if any(text.startswith(phrase) for phrase in lex["numeral_phrases"]):
+        if body.startswith(words.numeral_phrases, start):
             return True
         if body[end:end + 1] == unit[-1]:          # 一件件提案, 一次次视察: "each one", not a count
             return True
@@ -124,6 +124,25 @@ def _excluded(body: str, m: re.Match) -> bool:
         if _is_name_or_article(body, m):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class _Prefixes:
+    """Word lists as tuples, for one `startswith` each."""
+    after_year: tuple[str, ...]
+    relative_time: tuple[str, ...]
+    numeral_phrases: tuple[str, ...]
+
+
+@cache
+def _words() -> _Prefixes:
+    lex = _lex()
+    return _Prefixes(tuple(w[1:] for w in lex["date_words"] if w.startswith("年")), tuple(lex["relative_time"]),
+                     tuple(lex["numeral_phrases"]))
+
+
+_A_YEAR = re.compile(f"{YEAR}|{CHINESE_YEAR}")
+_NUMERAL_PAIR = re.compile(rf"([{NONZERO_DIGITS[:-1]}])([{NONZERO_DIGITS[1:]}])([十百千万亿]*)")
 
 
 def _is_name_or_article(body: str, m: re.Match) -> bool:
@@ -156,7 +175,7 @@ def _values(m: re.Match) -> tuple[float | None, float | None]:
     """(value, value_max): `3至8年` is a range; so is `五六万` (five or six ten-thousands)."""
     mag, mag2 = m.group("mag") or "", m.group("mag2") or ""
     num = m.group("num")
-    if pair := re.fullmatch(rf"([{NONZERO_DIGITS[:-1]}])([{NONZERO_DIGITS[1:]}])([十百千万亿]*)", num):
+    if not num[0].isdigit() and (pair := _NUMERAL_PAIR.fullmatch(num)):
         low, high = (read_number(d + pair.group(3) + mag) for d in pair.group(1, 2))
         if low is not None and high is not None and high - low == low / (read_number(pair.group(1)) or 1):
             return low, high

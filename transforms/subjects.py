@@ -54,13 +54,23 @@ class Token(NamedTuple):
 
     @property
     def noun(self) -> bool:
-        return self.pos in NOUN_TAGS or self.word in load_lexicon("words")["read_as_nouns"] or (
+        return self.pos in NOUN_TAGS or self.word in _read_as_nouns() or (
             self.pos == "ns" and not self.place)        # jieba tags some nouns as places: 满意度
 
     @property
     def place(self) -> bool:
         """A place name (`大足区`, `安居镇`): jieba's tag, and the ending of a place."""
-        return self.pos.startswith("ns") and self.word.endswith(tuple(load_lexicon("words")["place_endings"]))
+        return self.pos.startswith("ns") and self.word.endswith(_place_endings())
+
+
+@cache
+def _read_as_nouns() -> frozenset[str]:
+    return frozenset(load_lexicon("words")["read_as_nouns"])
+
+
+@cache
+def _place_endings() -> tuple[str, ...]:
+    return tuple(load_lexicon("words")["place_endings"])
 
 
 def _lexicon() -> dict:

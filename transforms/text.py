@@ -40,7 +40,7 @@ def normalize_text(text: str) -> str:
     text = "".join(part if n % 2 else unicodedata.normalize("NFKC", part) for n, part in enumerate(parts))
     # NFKC turns full-width punctuation into ASCII; the page's punctuation is kept in its Chinese form, except
     # a thousands separator (`1,234万元`), which belongs to its number.
-    text = _COMMA.sub("，", text.translate(_ASCII_TO_CJK_PUNCT))
+    text = _THOUSANDS.sub(",", text.translate(_ASCII_TO_CJK_PUNCT))
     return "\n".join(line if line.isprintable() else _drop_controls(line) for line in text.split("\n"))
 
 
@@ -49,9 +49,9 @@ def _drop_controls(line: str) -> str:
     return "".join(ch for ch in line if unicodedata.category(ch)[0] != "C")
 
 
-_COMMA = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))")      # any comma but a thousands separator
+_THOUSANDS = re.compile(r"，(?<=\d，)(?=\d{3}(?!\d))")     # a comma between a digit and three: 1,234
 # Chinese punctuation that NFKC folds to ASCII; put back so rules see one form.
-_ASCII_TO_CJK_PUNCT = str.maketrans({"(": "（", ")": "）", ":": "：", ";": "；", "!": "！", "?": "？"})
+_ASCII_TO_CJK_PUNCT = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "!": "！", "?": "？"})
 
 
 def page_lines(text: str) -> list[str]:
@@ -71,7 +71,6 @@ _FORMAT_SIGNATURES = [      # (pattern in the first kilobytes, what the file is)
 # Chinese characters and punctuation, full-width forms included but full-width Latin letters and digits not
 # (the check reads the text before NFKC folds those to ASCII).
 _CHINESE_TEXT = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uffef“”‘’…—·]")
-_SPACE = re.compile(r"\s+")
 
 
 def not_a_page(text: str) -> str | None:
@@ -81,18 +80,21 @@ def not_a_page(text: str) -> str | None:
     for pattern, what in _FORMAT_SIGNATURES:
         if pattern.search(head):
             return f"{what}, not a newspaper page"
-    longest = max((len(line.strip()) for line in text.splitlines()), default=0)
+    longest = max(map(len, text.splitlines()), default=0)
+    if longest > MAX_LINE_CHARS:                 # the slow path: spaces around a line do not count
+        longest = max(len(line.strip()) for line in text.splitlines())
     if longest > MAX_LINE_CHARS:
         return f"a line of {longest:,} characters: not a printed page's text"
     if len(text) > MAX_PAGE_CHARS:
         return f"{len(text):,} characters: more than a printed page holds (at most {MAX_PAGE_CHARS:,})"
-    sample = _SPACE.sub("", text[:40_000])[:20_000]
+    sample = "".join(text[:40_000].split())[:20_000]
     visible, chinese = len(sample), len(sample) - len(_CHINESE_TEXT.sub("", sample))
     if visible and chinese / visible < MIN_CHINESE_SHARE:
         return f"{chinese / visible:.0%} Chinese text: not a newspaper page"
     return None
 
 
+@lru_cache(maxsize=None)
 def _ends(kind: str) -> str:
     from .lexicons import load_lexicon
 

@@ -77,12 +77,14 @@ def _counts(tokens: list[str]) -> Counter:
     """Tokens of two or more characters that are not stop words or bare numbers (`2024`, `80.3%`), counted."""
     _, _, stop = _idf()
     counts = Counter(t for t in tokens if len(t) >= 2)
-    for t in [t for t in counts if len(t.strip()) < 2 or t.lower() in stop or _BARE_NUMBER.fullmatch(t)]:
+    for t in [t for t in counts if len(t.strip()) < 2 or t.lower() in stop
+              or (t[0] in _NUMBER_START and _BARE_NUMBER.fullmatch(t))]:
         del counts[t]
     return counts
 
 
 _BARE_NUMBER = re.compile(r"[\d.,%％+\-]+")
+_NUMBER_START = frozenset("0123456789.,+-%％")
 
 
 def content_words(tokens: list[str] | Counter) -> set[str]:
