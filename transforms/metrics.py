@@ -13,7 +13,7 @@ from functools import cache
 
 from .dates import CHINESE_YEAR, YEAR
 from .lexicons import load_lexicon
-from .numbers import CHINESE_NUMERALS, MAGNITUDES, NONZERO_DIGITS, read_number
+from .numbers import CHINESE_NUMERALS, MAGNITUDES, NONZERO_DIGITS, UNIT_NUMERALS, read_number
 from .subjects import Counted, subject
 from .text import CJK, sentence_span
 
@@ -26,7 +26,7 @@ MAX_TITLE_CHARS = 100      # a 《title》 longer than this is an unclosed 《
 SET_WORD_CHARS = 8         # how much text after a Chinese numeral is cut to see whether it opens a set word
 _ARABIC = rf"\d{{1,{MAX_DIGITS}}}(?:[.,]\d{{1,{MAX_DIGITS}}}){{0,4}}(?![\d.,]\d)"
 _CHINESE = CHINESE_NUMERALS
-_CHINESE_NUMBER = rf"(?=[{_CHINESE}]{{0,{MAX_NUMERAL_CHARS - 1}}}[{NONZERO_DIGITS}两十百千万])[{_CHINESE}]{{1,{MAX_NUMERAL_CHARS}}}(?![{_CHINESE}])"
+_CHINESE_NUMBER = rf"(?=[{_CHINESE}]{{0,{MAX_NUMERAL_CHARS - 1}}}[{NONZERO_DIGITS}两{UNIT_NUMERALS[:-1]}])[{_CHINESE}]{{1,{MAX_NUMERAL_CHARS}}}(?![{_CHINESE}])"
 _PLAIN = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -142,7 +142,7 @@ def _words() -> _Prefixes:
 
 
 _A_YEAR = re.compile(f"{YEAR}|{CHINESE_YEAR}")
-_NUMERAL_PAIR = re.compile(rf"([{NONZERO_DIGITS[:-1]}])([{NONZERO_DIGITS[1:]}])([十百千万亿]*)")
+_NUMERAL_PAIR = re.compile(rf"([{NONZERO_DIGITS[:-1]}])([{NONZERO_DIGITS[1:]}])([{UNIT_NUMERALS}]*)")
 
 
 def _is_name_or_article(body: str, m: re.Match) -> bool:

@@ -15,7 +15,8 @@ import cn2an
 
 # Chinese numerals, written once: the digits one to nine in order, and every character of a common numeral.
 NONZERO_DIGITS = "一二三四五六七八九"
-CHINESE_NUMERALS = "零〇" + NONZERO_DIGITS + "两十百千万亿"
+UNIT_NUMERALS = "十百千万亿"
+CHINESE_NUMERALS = "零〇两" + NONZERO_DIGITS + UNIT_NUMERALS
 DIGITS = {"零": 0, "〇": 0, "○": 0, "两": 2, **{ch: n for n, ch in enumerate(NONZERO_DIGITS, start=1)},
           **{ch: n for n, ch in enumerate("壹贰叁肆伍陆柒捌玖", start=1)}}
 SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
