@@ -61,7 +61,6 @@ def page_lines(text: str) -> list[str]:
 
 # What marks a text as something other than a page's printed text.
 MAX_LINE_CHARS = 2000       # a printed line is a column wide; a paragraph a few hundred characters at most
-MAX_PAGE_CHARS = 100_000    # a printed page holds about 10,000 characters
 MIN_CHINESE_SHARE = 0.5     # of the visible characters: a page of this paper is Chinese text
 _FORMAT_SIGNATURES = [      # (pattern in the first kilobytes, what the file is)
     (re.compile(r"^%PDF-|\bendobj\b|\bxref\b.*\btrailer\b", re.S), "PDF syntax"),
@@ -75,7 +74,8 @@ _CHINESE_TEXT = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b
 
 def not_a_page(text: str) -> str | None:
     """Why `text` cannot be a newspaper page's text (markup, PDF syntax, a system file, a line no page has,
-    more text than a page holds, too little Chinese), or None. Cheap: it runs before the text is normalised."""
+    too little Chinese), or None. Cheap: it runs before the text is normalised. (A page's size is limited by
+    the setting CPPCC_MAX_FILE_BYTES alone; parsing is linear in it.)"""
     head = text[:8192]
     for pattern, what in _FORMAT_SIGNATURES:
         if pattern.search(head):
@@ -85,8 +85,6 @@ def not_a_page(text: str) -> str | None:
         longest = max(len(line.strip()) for line in text.splitlines())
     if longest > MAX_LINE_CHARS:
         return f"a line of {longest:,} characters: not a printed page's text"
-    if len(text) > MAX_PAGE_CHARS:
-        return f"{len(text):,} characters: more than a printed page holds (at most {MAX_PAGE_CHARS:,})"
     sample = "".join(text[:40_000].split())[:20_000]
     visible, chinese = len(sample), len(sample) - len(_CHINESE_TEXT.sub("", sample))
     if visible and chinese / visible < MIN_CHINESE_SHARE:
