@@ -61,7 +61,7 @@ HOSTILE = {
     "300 一 then a unit": HEAD + "共有" + "一" * 300 + "人参加。",
     "16 亿 then a unit": HEAD + "共有三" + "亿" * 16 + "元。",
     "40-digit number then a unit": HEAD + "共有" + "9" * 40 + "人参加。",
-    "digit chains": HEAD + wrapped(("委员们共走访企业" + "1," * 60 + "1家，") * 300),
+    "digit chains": HEAD + wrapped(("委员们深入基层走访调研了企业" + "1,2,3,4,5,6,7" + "家，") * 2_000 + "1," * 3_000 + "1人"),
     "100,000 unclosed 《": HEAD + wrapped("《" * 100_000, 40),
     "unclosed 《 and “ with numbers": HEAD + wrapped("《关于3件“5" * 8_000, 30),
     "titles and quotes, closed": HEAD + wrapped("《关于建设的建议》“1530”36人，" * 4_000, 25),
