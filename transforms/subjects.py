@@ -12,8 +12,12 @@ within the quantity's clause:
   (`立案199件`, `已办结11件`);
 - a quantity listed after another (`3项、23项、115项`) or opening its clause with nothing but a linking
   word (`，占80.3%`, `，方圆422.04公顷`) counts what the one before it counts, or what the clause before
-  names; a share (`占…%`) is that subject's `占比`;
-- people counted with nothing but what they did (`4人获表彰`) are counted by that: `获表彰`."""
+  names; a share (`占…%`) is that subject's `占比`; a clause of linking words alone tells a change
+  (`，同比增长5.9%`): that is the subject;
+- things counted with nothing but what they did or had done after them are counted by that (`4人获表彰`,
+  `其中125个已办结`, `5分钟内完成预警处置`);
+- a one-character noun after the number takes the verb before it (`可捐3节课` -> 可捐的课) or what it is
+  named (`‘土特产’这3个字` -> 字（‘土特产’）); failing all, the clause's topic (its first noun phrase)."""
 from __future__ import annotations
 
 import re
@@ -185,8 +189,9 @@ class Before:
     """What stands before a quantity in its clause."""
     phrase: str = ""          # the noun phrase that ends there, past linking words
     share: bool = False       # a share word (占) was passed
-    bare: bool = False        # nothing but linking words stands between the clause start and the quantity
-    links: int = 0            # how many linking words it passed
+    bare: bool = False        # nothing but linking words (or nothing) stands between the clause start and it
+    linking: str = ""         # those linking words, when the clause holds nothing else
+    links: int = 0            # how many there are
     verb: bool = False        # the phrase is headed by the verb next to the number (`立案199件`)
 
 
@@ -198,7 +203,7 @@ def _before(body: str, start: int, clause_start: int) -> Before:
         share = share or tokens[i].word.endswith("占")
         i -= 1
     if i < 0:
-        return Before(body[clause_start:start], share=share, bare=True, links=len(tokens))
+        return Before(share=share, bare=True, linking=body[clause_start:start], links=len(tokens))
     end = tokens[i].end
     first = _noun_run(tokens, i)
     if first == i + 1:                                   # no noun: the verb next to the number heads it
@@ -302,10 +307,10 @@ def subject(body: str, start: int, end: int, unit: str, earlier: list[Counted]) 
     before = _before(body, start, clause_start)
     share = "占比" if before.share and unit == "%" else ""
     if before.bare and before.links > 1 and not before.share:
-        return before.phrase                             # ，同比增长5.9%: the change is what is told
-    if before.phrase and not before.bare and after:      # 每人最多可捐3节课: 可捐的课; 文旅三张牌: 牌（文旅）
+        return before.linking                            # ，同比增长5.9%: the change is what is told
+    if before.phrase and after:                          # 每人最多可捐3节课: 可捐的课; 文旅三张牌: 牌（文旅）
         return f"{before.phrase}的{after}" if before.verb else f"{after}（{before.phrase}）"
-    if before.phrase and not before.bare:
+    if before.phrase:
         return before.phrase + share
     if before.bare and clause_start > 0:                 # ，占80.3%  ，方圆422.04公顷
         previous_clause = _clause_before(body, clause_start - 1)

@@ -82,7 +82,6 @@ class Metrics(_Lexicon):
     demonstratives: Words
     set_word_tags: Words
     article_verbs: Words
-    person_units: Words
     time_units: Words
 
     @field_validator("money")
