@@ -124,10 +124,11 @@ def test_a_collective_proposal_title_needs_neither_关于_nor_建议():
 
 @pytest.mark.parametrize("body, proposer", [
     ("民进万州区委提交了《关于发展夜间经济的建议》集体提案。", "民进万州区委"),
+    ("会后，民进南岸区委提交了《关于发展夜间经济的建议》集体提案。", "民进南岸区委"),
     ("九三学社万州区委员会提交了《关于保护古树的建议》集体提案。", "九三学社万州区委员会"),
     ("区政协经济委专委会提交了《关于优化营商环境的建议》集体提案。", "区政协经济委专委会"),
     ("农业界别委员小组提交了《关于发展预制菜产业的建议》集体提案。", "农业界别委员小组"),
-], ids=["party-district-committee", "party-committee", "special-committee", "members-group"])
+], ids=["party-district-committee", "a-district-name-jieba-reads-as-a-place-word", "party-committee", "special-committee", "members-group"])
 def test_group_proposers(body, proposer):
     (p,) = extract_proposals(body)
     assert (p.proposer, p.is_collective) == (proposer, True)
