@@ -4,8 +4,10 @@ Used for the demo, tests and benchmarks. Deterministic for a seed. A page mixes 
 have: column widths 17–27, headlines before or after their story, a kicker above (引题) or a 副题 below,
 □ and plain bylines, letter-spaced names and justified lines, briefs signed at a line's end or on a line
 of their own, `摄` / `摄影报道` / `文/图` credits, `● 区名 ●` round-ups, a brief printed inside a longer
-story, numbers (and decimals) broken across lines, Chinese-numeral quantities. `generate_page` returns
-what it wrote, so tests can check the parser against it."""
+story (its headline before or after it, a subhead of the story right after), numbers (and decimals) broken
+across lines, Chinese-numeral quantities, subjects before and after their number, numerals that count
+nothing (slogans, the article 一名, 这两项), group proposers and sessions, documents in 《》 that are no
+proposals, a stated year. `generate_page` returns what it wrote, so tests can check the parser against it."""
 from __future__ import annotations
 
 import random
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transforms.lexicons import District, load_districts
+from transforms.numbers import NONZERO_DIGITS
+from transforms.text import CJK
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红鹏飞斌宇浩凯健俊帆晨阳博文雪琳晶婷"
@@ -31,7 +35,14 @@ MAIN_TITLES = ["{0}有了新路径", "把{1}做实做细", "让{2}更有获得�
 COUNTS = [("家", "{3}"), ("名", "{2}"), ("个", "村（社区）"), ("项", "重点任务"), ("条", "意见建议"),
           ("件", "提案"), ("人次", "{2}"), ("场", "宣讲活动"), ("亩", "种植基地"), ("公顷", "林地"),
           ("公斤", "农产品"), ("批次", "考察团"), ("场次", "演出")]
-CHINESE_DIGITS = "一二三四五六七八九"
+# Subjects that may stand before their number (`意见建议达300条`): nouns that jieba reads as nouns.
+SUBJECTS_BEFORE = {"个": "服务站点", "项": "重点任务", "条": "意见建议", "件": "提案", "公顷": "林地", "公斤": "农产品",
+                   "批次": "考察团", "亩": "耕地"}
+LINKS = ["达", "累计", "共", ""]
+SECTORS = ["农业", "经济", "教育", "医卫", "科技"]
+# Sentences with numerals that count nothing: a slogan, the article 一名, a demonstrative, a set word.
+NOT_QUANTITIES = ["该{kind}政协开展百名委员进百村活动。", "委员们纷纷表示，要做一名有担当的政协委员。",
+                  "这两项举措得到群众认可。", "委员们紧扣四轮驱动战略持续发力。"]
 COLUMN_BRIEFS = "区县快递"
 COLUMN_PHOTOS = "图片新闻"
 BANNER = "助力“六区一高地”建设"
@@ -47,16 +58,36 @@ class GeneratedArticle:
     correspondents: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     photographers: list[str] = field(default_factory=list)
-    metrics: list[tuple[float, str, str | None]] = field(default_factory=list)   # (value, unit, qualifier)
-    proposals: list[str] = field(default_factory=list)
+    metrics: list[tuple[float, str, str | None, str]] = field(default_factory=list)  # value, unit, qualifier, subject
+    proposals: list[GeneratedProposal] = field(default_factory=list)
     body_start: str = ""
     subheads: list[str] = field(default_factory=list)
+    event_day: tuple[int, int] | None = None       # (month, day) of the date that opens it
+
+
+@dataclass(frozen=True)
+class GeneratedProposal:
+    title: str
+    proposer: str | None
+    session: str | None
+    is_collective: bool
+    is_key: bool
 
 
 @dataclass
 class GeneratedPage:
     text: str
     articles: list[GeneratedArticle]
+    year: int | None                                # the year the page states (None: no year dates it)
+    layouts: set[str] = field(default_factory=set)  # the layout variants it has, for the tests
+
+    @property
+    def issue_date(self):
+        """The publication date its text gives: the latest event of its year (all its events share a month)."""
+        from datetime import date
+
+        days = [a.event_day for a in self.articles if a.event_day]
+        return date(self.year, *max(days)) if self.year and days else None
 
 
 class _Page:
@@ -66,7 +97,10 @@ class _Page:
         self.rng = random.Random(seed)
         self.spaced_digits = self.rng.random() < 0.7        # `124 家` as printed, or `124家`
         self.month = self.rng.randint(1, 12)
+        self.year = self.rng.choice([2023, 2024, 2025]) if self.rng.random() < 0.8 else None
+        self.year_stated = False
         self.names: set[str] = set()
+        self.layouts: set[str] = set()
 
     # -- words
 
@@ -86,73 +120,107 @@ class _Page:
         """Digits set apart from Chinese characters (`124 家`), as most pages print them."""
         if not self.spaced_digits:
             return text
-        return re.sub(r"(?<=[\u4e00-\u9fff])(?=[\d])|(?<=[\d%])(?=[\u4e00-\u9fff])", " ", text)
+        return re.sub(rf"(?<=[{CJK}])(?=[\d])|(?<=[\d%])(?=[{CJK}])", " ", text)
 
     # -- quantities
 
     def quantity(self, topic: tuple, art: GeneratedArticle) -> str:
-        """A sentence part stating one quantity; records it on the article."""
+        """A clause stating one quantity, its subject after the number (`覆盖300家合作社`) or before it
+        (`意见建议达300条`); records it on the article."""
         unit, subject = self.rng.choice(COUNTS)
         subject = subject.format(*topic)
+        before = unit in SUBJECTS_BEFORE and self.rng.random() < 0.4
+        if before:
+            subject = SUBJECTS_BEFORE[unit]
+            self.layouts.add("subject before the number")
         roll = self.rng.random()
         if roll < 0.15:                                   # 7万余名, 2.5万亩
             n = self.rng.choice([self.rng.randint(2, 9), round(self.rng.uniform(1.1, 9.9), 1)])
             q = self.rng.choice(["余", "多", None])
-            art.metrics.append((n * 10000.0, unit, q))
-            return f"{n}万{q or ''}{unit}{subject}"
-        if roll < 0.3:                                    # 两千余人, 三场
+            value, written = n * 10000.0, f"{n}万{q or ''}"
+        elif roll < 0.3:                                  # 两千余人, 三场
             n = self.rng.randint(2, 9)
             big = self.rng.choice([("十", 10), ("百", 100), ("千", 1000), ("", 1)])
             q = self.rng.choice(["余", None]) if big[1] > 1 else None
-            art.metrics.append((float(n * big[1]), unit, q))
-            return f"{CHINESE_DIGITS[n - 1].replace('二', '两')}{big[0]}{q or ''}{unit}{subject}"
-        if roll < 0.4:                                    # 约300家, 近300家, 超300家
+            value, written = float(n * big[1]), f"{NONZERO_DIGITS[n - 1].replace('二', '两')}{big[0]}{q or ''}"
+        elif roll < 0.4:                                  # 约300家, 近300家, 超300家
             n, q = self.rng.randint(30, 900), self.rng.choice(["约", "近", "超"])
-            art.metrics.append((float(n), unit, q))
-            return f"{q}{n}{unit}{subject}"
-        n = self.rng.randint(3, 9000)
-        q = self.rng.choice(["余", "多", None, None, None])
-        art.metrics.append((float(n), unit, q))
-        return f"{n}{q or ''}{unit}{subject}"
+            value, written = float(n), f"{q}{n}"
+        else:
+            n = self.rng.randint(3, 9000)
+            q = self.rng.choice(["余", "多", None, None, None])
+            value, written = float(n), f"{n}{q or ''}"
+        art.metrics.append((value, unit, q, subject))
+        if before:
+            return f"{subject}{self.rng.choice(LINKS)}{written}{unit}"
+        return f"覆盖{written}{unit}{subject}"
 
     def money(self, art: GeneratedArticle) -> str:
         value = round(self.rng.uniform(1.05, 99.5), 2)
         mag, scale = self.rng.choice([("万元", 10_000), ("亿元", 100_000_000)])
-        art.metrics.append((round(value * scale, 6), "元", None))
+        art.metrics.append((round(value * scale, 6), "元", None, "资金"))
         return f"{value}{mag}"
 
     def percent(self, art: GeneratedArticle) -> str:
         value = round(self.rng.uniform(1, 99), 1)
-        art.metrics.append((value, "%", None))
+        art.metrics.append((value, "%", None, "满意度"))
         return f"{value}%"
 
     # -- text
 
     def paragraphs(self, d: District, topic: tuple, art: GeneratedArticle, count: int, proposal: bool) -> list[str]:
         day = self.rng.randint(1, 28)
+        art.event_day = (self.month, day)
         first = (f"{self.month}月{day}日，{d.name}政协{self.rng.choice(ACTIONS)}，{self.rng.choice(VERBS)}"
                  f"“{topic[0]}”主题深入交流，为{topic[1]}建言献策。")
+        if self.year and not self.year_stated:           # the page states its year once
+            first += f"{self.year}年，该{d.kind[-1]}政协聚焦{topic[1]}持续发力。"
+            self.year_stated = True
         paras = [first]
+        kind = d.kind[-1]
         for _ in range(count - 1):
-            sentence = (f"据了解，该{'区' if d.kind == '区' else '县'}已累计服务{topic[2]}，"
-                        f"覆盖{self.quantity(topic, art)}，{topic[3]}{self.rng.choice(['纷纷点赞', '积极参与', '表示认可'])}。")
+            sentence = (f"据了解，该{kind}已累计服务{topic[2]}，{self.quantity(topic, art)}，"
+                        f"{topic[3]}{self.rng.choice(['纷纷点赞', '积极参与', '表示认可'])}。")
             if self.rng.random() < 0.4:
                 sentence += f"满意度同比提升{self.percent(art)}。"
             if self.rng.random() < 0.25:
                 sentence += f"全年投入资金{self.money(art)}。"
+            if self.rng.random() < 0.15:
+                sentence += self.rng.choice(NOT_QUANTITIES).format(kind=kind)
+                self.layouts.add("numerals that count nothing")
             paras.append(sentence + f"委员们表示，将持续关注{topic[1]}工作，推动各项举措落地见效。")
         if proposal:
-            title = f"关于推进{d.short_name}{topic[1]}提质增效的建议"
-            art.proposals.append(title)
-            paras.append(f"此前，委员们提交提案《{title}》，被列为重点提案，推动相关部门形成工作闭环。")
+            paras.append(self.proposal(d, topic, art))
         art.body_start = first[:12]
         return [self.number(p) for p in paras]
+
+    def proposal(self, d: District, topic: tuple, art: GeneratedArticle) -> str:
+        """A paragraph naming one proposal: by the members (a key proposal), or by a group, at a session or
+        not; now and then beside a document in 《》 that is no proposal."""
+        title = f"关于推进{d.short_name}{topic[1]}提质增效的建议"
+        owner = d.short_name + d.kind[-1]
+        roll = self.rng.random()
+        if roll < 0.4:
+            art.proposals.append(GeneratedProposal(title, None, None, False, True))
+            text = f"此前，委员们提交提案《{title}》，被列为重点提案，推动相关部门形成工作闭环。"
+        else:
+            sector = self.rng.choice(SECTORS)
+            group = self.rng.choice([f"民进{owner}委", f"{sector}界别", f"{sector}界别委员小组"])
+            session = f"{owner}政协{self.rng.choice('四五六')}届{self.rng.choice('一二三四五')}次会议" if roll < 0.7 else None
+            art.proposals.append(GeneratedProposal(title, group, session, True, False))
+            at = f"在{d.name}{session.removeprefix(owner)}上，" if session else "此前，"
+            text = f"{at}{group}提交集体提案《{title}》，推动相关部门形成工作闭环。"
+            self.layouts.add("group proposer")
+        if self.rng.random() < 0.3:
+            text += f"会上，委员们还学习了《{owner}政协提案工作规则》，提案质量明显提升。"
+            self.layouts.add("document in 《》")
+        return text
 
     def wrap(self, paragraph: str, width: int) -> list[str]:
         """Cut a paragraph into printed lines `width` cells wide (digits and spaces are half a cell). Lines
         break anywhere — inside numbers and decimals too — but never start with punctuation; a few lines
         with little text are justified, a space between every character."""
-        tokens = re.findall(r" ?（[\u4e00-\u9fff ]{2,12}）$|.", paragraph)
+        tokens = re.findall(rf" ?（[{CJK} ]{{2,12}}）$|.", paragraph)
         for n in range(len(tokens) - 1, 0, -1):
             if tokens[n] in "，。、；：！？”）%":
                 tokens[n - 1] += tokens.pop(n)
@@ -314,6 +382,7 @@ def generate_page(seed: int) -> GeneratedPage:
     plan = ["feature", "news", "news", "brief", "photo", rng.choice(["round_up", "news", "brief"])]
     rng.shuffle(plan)
     briefs_label_done = photos_label_done = False
+    headline_after = False          # the item just written has its headline after it
     for kind in plan:
         topic = rng.choice(TOPICS)
         w = width()
@@ -321,17 +390,27 @@ def generate_page(seed: int) -> GeneratedPage:
             inner_art = inner = None
             if rng.random() < 0.35:                 # a brief of another column printed inside the story
                 inner_art, inner_heads, inner_block = _brief(page, take(), rng.choice(TOPICS), width())
-                inner = inner_heads + inner_block
+                if rng.random() < 0.5:
+                    inner = inner_heads + inner_block
+                    page.layouts.add("insert, headline before")
+                else:                               # its headline after it, the story's subhead right after
+                    inner = inner_block + inner_heads
+                    page.layouts.add("insert, headline after")
                 previous_width = w
             art, block = _feature(page, take(), topic, w, inner)
             lines += block
             articles += [art] + ([inner_art] if inner_art else [])
+            headline_after = False
         elif kind in ("news", "brief"):
             art, heads, block = (_news if kind == "news" else _brief)(page, take(), topic, w)
             label = [COLUMN_BRIEFS] if kind == "brief" and not briefs_label_done and rng.random() < 0.6 else []
             briefs_label_done |= bool(label)
-            lines += label + (block + heads if rng.random() < 0.5 else heads + block)
+            after = rng.random() < 0.5
+            if headline_after and not after and not label:
+                page.layouts.add("headline after, then the next headline before")
+            lines += label + (block + heads if after else heads + block)
             articles.append(art)
+            headline_after = after
         elif kind == "photo" and rng.random() < 0.4:
             # A caption printed right before a story names no district and takes the story's; the story's
             # headline comes after it.
@@ -340,17 +419,21 @@ def generate_page(seed: int) -> GeneratedPage:
             photo, caption = _photo(page, None, topic, w, lent=d)
             lines += caption + block + heads
             articles += [photo, story]
+            headline_after = True
         elif kind == "photo":
             label = [COLUMN_PHOTOS] if not photos_label_done and rng.random() < 0.5 else []
             photos_label_done |= bool(label)
             art, block = _photo(page, take(), topic, w, lent=pool[-1])
             lines += label + block
             articles.append(art)
+            headline_after = False
         else:
             arts, block = _round_up(page, [take() for _ in range(rng.randint(2, 4))], topic, w)
             lines += block
             articles += arts
-    return GeneratedPage("\n\n".join(lines) + "\n\n", articles)
+            headline_after = False
+    return GeneratedPage("\n\n".join(lines) + "\n\n", articles, page.year if page.year_stated else None,
+                         page.layouts)
 
 
 def write_pages(out: Path, pages: int, seed: int = 0) -> list[Path]:

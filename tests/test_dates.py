@@ -14,7 +14,7 @@ def test_date_from_filename(name, expected):
 
 def test_issue_date_is_the_latest_date_with_the_year_from_context():
     text = "2024年，该区获评示范区。9月17日召开会议。9月23日召开常委会。新院区预计2026年6月开诊。"
-    assert estimate_issue_date(text) == date(2025, 9, 23)
+    assert estimate_issue_date([text]) == date(2025, 9, 23)
 
 
 def test_event_date_is_the_first_date_in_the_body():
@@ -43,3 +43,44 @@ def test_an_event_date_in_a_relative_year():
 def test_a_dated_archive_folder_gives_the_date_and_the_file_name_wins():
     assert date_from_filename("2025/05/27_p4.txt") == date(2025, 5, 27)
     assert date_from_filename("2025/05/2025-01-01_p4.txt") == date(2025, 1, 1)
+
+
+def test_a_cut_off_is_no_event_but_dates_the_page():
+    body = "截至8月30日，已办结11件。"
+    assert first_event_date(body, 2025) is None
+    assert first_event_date("截至8月30日，已办结11件。9月2日召开督办会。", 2025) == date(2025, 9, 2)
+    assert estimate_issue_date(["7月24日，委员们开展视察。", "截至2025年8月，已开展活动39场。"]) == date(2025, 8, 1)
+
+
+def test_a_date_looked_forward_to_is_no_event():
+    assert first_event_date("论坛将于10月8日开幕。9月20日召开筹备会。", 2025) == date(2025, 9, 20)
+
+
+def test_an_event_after_the_issue_date_is_of_the_year_before():
+    assert first_event_date("12月18日，区政协举行常委会会议。", 2025, date(2025, 1, 21)) == date(2024, 12, 18)
+
+
+@pytest.mark.parametrize("text, year", [
+    pytest.param("重庆市于2021年正式启动林带建设，9月11日委员们开展视察。", 2022, id="a-start-in-passing"),
+    pytest.param("自2019年以来，委员们持续关注。", 2020, id="since"),
+    pytest.param("2018年实现收入约7700多万元。4月10日召开现场会。", 2019, id="a-year-done"),
+    pytest.param("自2019年以来，委员们围绕十四五规划和党的二十大精神建言。", 2022, id="named-periods"),
+    pytest.param("2023年，该区获评示范区。", 2023, id="looked-back-on"),
+    pytest.param("委员们围绕十四五规划建言。", None, id="a-period-alone-dates-nothing"),
+])
+def test_the_year_of_a_text(text, year):
+    from transforms.dates import estimate_year
+
+    assert estimate_year(text) == year
+
+
+def test_the_stories_of_one_page_are_from_the_same_weeks():
+    """A story dated 2023 anchors the page; a month-day months after it is of another year's story."""
+    stories = ["2022年，该计划遴选80个基层组织。9月4日发出倡议。", "5月17日，两地召开座谈会，就2023年合作方案交流。"]
+    assert estimate_issue_date(stories) == date(2023, 5, 17)
+    same_weeks = ["5月20日，委员们视察。2025年1月，应用上线。", "5月23日，区政协召开常委会。"]
+    assert estimate_issue_date(same_weeks) == date(2025, 5, 23)
+
+
+def test_a_page_no_year_dates_has_no_issue_date():
+    assert estimate_issue_date(["10月5日傍晚，市民来到湖边健身。", "7月2日，调研组赴长寿区调研。"]) is None

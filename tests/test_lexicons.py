@@ -1,7 +1,10 @@
 """The word lists load through schemas that check values as well as keys."""
+from typing import get_args
+
 import pytest
 
-from transforms.lexicons import SCHEMAS, LexiconError, load_districts, load_lexicon, validate_lexicon
+from transforms.assembly import ArticleKind
+from transforms.lexicons import SCHEMAS, ItemKind, LexiconError, load_districts, load_lexicon, validate_lexicon
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
@@ -51,3 +54,7 @@ def test_a_missing_key_is_refused():
 def test_a_non_mapping_is_refused():
     with pytest.raises(LexiconError, match="expected a mapping"):
         validate_lexicon("layout", ["not", "a", "mapping"])
+
+
+def test_the_kinds_a_column_lexicon_may_name_are_the_article_kinds():
+    assert set(get_args(ItemKind)) == {kind.value for kind in ArticleKind}

@@ -89,3 +89,58 @@ def test_a_number_broken_mid_decimal_is_read_whole():
 def test_the_subject_is_what_is_counted_never_punctuation_or_a_neighbour(body, subject):
     got = extract_metrics(body)[0].subject
     assert got.endswith(subject) and not set(got) & set("…，。、“”")
+
+
+@pytest.mark.parametrize("body, surface, subject", [
+    # after the number: modifiers, then nouns
+    pytest.param("春节前慰问了80名留守儿童。", "80名", "留守儿童", id="verb-modifier-before-the-noun"),
+    pytest.param("邀请20余名“老党员”参加座谈。", "20余名", "“老党员”", id="quoted-noun"),
+    pytest.param("工作室吸纳了12名市、县人大代表。", "12名", "市、县人大代表", id="listed-modifiers-after"),
+    pytest.param("服务网络覆盖全县18个镇（街道）。", "18个", "镇（街道）", id="alternative-in-parentheses"),
+    pytest.param("资助这3所学校的15名学生。", "3所", "学校", id="up-to-de"),
+    pytest.param("另有3件未立案的提案转交有关部门。", "3件", "未立案", id="negation-opens-it"),
+    pytest.param("新建的停车场拥有260个车位。", "260个", "车位", id="jieba-verb-read-as-noun"),
+    # before the number, past linking words
+    pytest.param("目前全县森林覆盖率达62.5%。", "62.5%", "全县森林覆盖率", id="da"),
+    pytest.param("大棚温度始终保持在25℃。", "25℃", "大棚温度", id="baochi-zai"),
+    pytest.param("预计全年旅游收入将达8.6亿元。", "8.6亿元", "旅游收入", id="jiang-da"),
+    pytest.param("其中女性委员占委员总数的35.2%。", "35.2%", "女性委员占委员总数", id="share-of-a-whole"),
+    pytest.param("提案经审查立案150件。", "150件", "立案", id="verb-next-to-the-number"),
+    pytest.param("全区省级、市级示范社分别有4个。", "4个", "示范社", id="listed-modifiers-before"),
+    pytest.param("游客满意度同比提升5.9%。", "5.9%", "游客满意度", id="a-noun-jieba-takes-for-a-place"),
+    pytest.param("全年接待游客120万人次，同比增长8.2%。", "8.2%", "同比增长", id="the-change-is-what-is-told"),
+    # from the quantity before, or the clause before
+    pytest.param("收到集体提案30件，占25%。", "25%", "集体提案占比", id="share-after-a-count"),
+    pytest.param("全区省级、市级示范社分别有4个、9个。", "9个", "示范社", id="a-list-of-figures"),
+    pytest.param("委员们来到城郊的湿地公园，方圆120公顷的水面波光粼粼。", "120公顷", "湿地公园",
+                 id="clause-before"),
+    # what the counted things did
+    pytest.param("全县有6人受到表彰。", "6人", "受到表彰", id="people-by-what-they-did"),
+    pytest.param("其中80件已办结，20件正在办理。", "20件", "正在办理", id="items-by-their-state"),
+    pytest.param("系统能在10分钟内完成处置。", "10分钟", "完成处置", id="done-within-a-span"),
+    # a one-character noun
+    pytest.param("倡议每人可捐5本书。", "5本", "可捐的书", id="verb-de-noun"),
+    pytest.param("大家牢记‘为民’这2个字。", "2个", "字（‘为民’）", id="apposition"),
+    pytest.param("本地柑橘在集市上只能卖3元。", "3元", "柑橘", id="topic-of-the-clause"),
+])
+def test_subject_rules(body, surface, subject):
+    (metric,) = [m for m in extract_metrics(body) if m.surface == surface]
+    assert metric.subject == subject
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param("开展百名委员进百村活动。", id="bare-magnitude-in-a-slogan"),
+    pytest.param("来到城东的万年社区。", id="bare-magnitude-in-a-name"),
+    pytest.param("紧扣四轮驱动战略。", id="set-word-jieba-knows"),
+    pytest.param("她是一名基层医生。", id="article-after-a-copula"),
+    pytest.param("立志做一名合格的委员。", id="article-after-zuo"),
+    pytest.param("这是协商民主的一种重要形式。", id="article-after-de"),
+    pytest.param("这两座桥梁方便了群众出行。", id="demonstrative-refers-back"),
+    pytest.param("今后一个时期的工作重点。", id="span-of-time-phrase"),
+])
+def test_chinese_numerals_that_count_nothing(body):
+    assert extract_metrics(body) == []
+
+
+def test_a_qualified_magnitude_is_still_a_count():
+    assert [(m.value, m.qualifier) for m in extract_metrics("走访百余家企业。")] == [(100, "余")]

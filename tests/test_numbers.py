@@ -25,6 +25,11 @@ def test_read_number_without_a_number_is_none(surface):
     assert read_number(surface) is None
 
 
+@pytest.mark.parametrize("surface", ["一" * 310, "1e400", "9" * 400])
+def test_a_number_too_large_for_a_float_is_none_never_inf_or_an_error(surface):
+    assert read_number(surface) is None
+
+
 # The conformance cases read_number gets wrong, each for a reason: the list may only shrink.
 KNOWN_FAILURES = {
     "CurrencyModel: '10日元5日本銭'",      # two currencies in one amount (yen and sen)

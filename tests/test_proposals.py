@@ -100,3 +100,46 @@ def test_a_party_committee_named_before_owns_its_sub_committee():
     body = "九三学社万州区委员会社员积极参会。会上，社区委的集体提案《关于发展小面产业的建议》获评优秀提案。"
     (p,) = extract_proposals(body)
     assert (p.proposer, p.is_collective) == ("九三学社万州区委员会社区委", True)
+
+
+@pytest.mark.parametrize("body", [
+    "区政协印发《关于反映社情民意信息工作的规定》，规范信息报送。",
+    "会议审议通过《政协万州区委员会提案工作规则》和提案审查办法。",
+    "区政协出台《委员履职考核办法》，把提案纳入考核。",
+    "《万州区社情民意信息工作实施方案》明确了报送要求。",
+], ids=["rules-with-a-kind-word-nearby", "rules", "measures", "implementation-plan"])
+def test_titles_of_documents_are_not_proposals_even_with_a_kind_word_nearby(body):
+    assert extract_proposals(body) == []
+
+
+def test_a_suggestion_handed_in_with_the_kind_word_beside_it_is_a_proposal():
+    (p,) = extract_proposals("会上，委员李红提交了《关于建设智慧农贸市场的建议》等提案建议。")
+    assert (p.kind, p.proposer) == ("提案", "李红")
+
+
+def test_a_collective_proposal_title_needs_neither_关于_nor_建议():
+    (p,) = extract_proposals("民盟界别提交的集体提案《让老旧小区焕发新活力》受到关注。")
+    assert (p.kind, p.proposer, p.is_collective) == ("提案", "民盟界别", True)
+
+
+@pytest.mark.parametrize("body, proposer", [
+    ("民进万州区委提交了《关于发展夜间经济的建议》集体提案。", "民进万州区委"),
+    ("会后，民进南岸区委提交了《关于发展夜间经济的建议》集体提案。", "民进南岸区委"),
+    ("九三学社万州区委员会提交了《关于保护古树的建议》集体提案。", "九三学社万州区委员会"),
+    ("区政协经济委专委会提交了《关于优化营商环境的建议》集体提案。", "区政协经济委专委会"),
+    ("农业界别委员小组提交了《关于发展预制菜产业的建议》集体提案。", "农业界别委员小组"),
+], ids=["party-district-committee", "a-district-name-jieba-reads-as-a-place-word", "party-committee", "special-committee", "members-group"])
+def test_group_proposers(body, proposer):
+    (p,) = extract_proposals(body)
+    assert (p.proposer, p.is_collective) == (proposer, True)
+
+
+def test_the_session_may_be_named_in_the_next_sentence():
+    body = ("委员王刚提交了提案《关于建设城南公园的建议》。这件提案是在区政协五届三次会议上提交的，受到各方关注。")
+    (p,) = extract_proposals(body, district=WANZHOU)
+    assert p.session == "万州区政协五届三次会议"
+
+
+def test_a_yearly_lead_handling_names_the_year():
+    (p,) = extract_proposals("2013年度区长领办提案《关于治理城区噪音的建议》已全部办结。", issue_year=2025)
+    assert (p.year, p.status) == (2013, "办结")

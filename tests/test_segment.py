@@ -1,8 +1,9 @@
 """Segmentation and headline rules, each on a small page written here."""
+import pytest
+
 from transforms.errors import PageParseError
 from transforms.page import parse_page
-
-import pytest
+from transforms.text import decode_page
 
 SHA = "a" * 64
 
@@ -245,3 +246,56 @@ def test_a_column_label_gathers_only_the_items_printed_after_it():
     rows = articles("本报讯 近日，万州区政协召开常委会议，协商年度重点", "项目和民生实事。 （王明）", "区县快递",
                     "本报讯 近日，城口县政协召开常委会议，协商年度重点", "项目和民生实事。 （李亮）")
     assert [r["column_name"] for r in rows] == [None, "区县快递"]
+
+
+# Lines of a host story 24 cells wide, and of a brief 18 cells wide printed inside it.
+HOST = ["乡村振兴路上的政协力量", "——南川区政协委员深入田间地头开展协商",
+        "近日，南川区政协组织委员走进大观镇的茶叶基地，围绕茶",
+        "产业发展开展协商，委员们和茶农坐在田埂上交流想法，现场",
+        "气氛十分热烈。"]
+INSERT = ["本报讯 近日，涪陵区政协副主席率队", "到该区卫生健康委开展走访调研，围绕", "区域医疗中心建设提出意见建议。 （裴小慧）",
+          "涪陵：助力卫生健康事业发展"]
+HOST_REST = ["在大观镇的茶园里，委员们看到茶农用手机就能查看土壤墒情和",
+             "病虫害情况，大家纷纷表示，科技让茶产业插上了腾飞的翅膀。"]
+
+
+def test_an_insert_with_its_headline_after_it_leaves_the_host_its_subhead_printed_right_after():
+    rows = articles(*HOST, *INSERT, "深耕产业“试验田”：从技术到全链", *HOST_REST)
+    host, insert = rows
+    assert host["subheads"] == ["深耕产业“试验田”：从技术到全链"] and host["body"].endswith("腾飞的翅膀。")
+    assert (host["headline"], host["kicker"]) == ("乡村振兴路上的政协力量", "南川区政协委员深入田间地头开展协商")
+    assert insert["kind"] == "brief" and insert["headline"] == "涪陵：助力卫生健康事业发展"
+
+
+def test_a_story_with_subheads_and_no_byline_is_a_feature():
+    host, _ = articles(*HOST, *INSERT, "深耕产业“试验田”：从技术到全链", *HOST_REST)
+    assert host["kind"] == "feature"
+
+
+def test_a_two_part_title_short_of_its_column_is_a_title_not_a_paragraph():
+    (story,) = articles("□ 作者 彭小军", *HOST[2:], "成效：从单点突破到全市共享再到全域推广复制经验", *HOST_REST)
+    assert story["subheads"] == ["成效：从单点突破到全市共享再到全域推广复制经验"]
+
+
+def test_a_subhead_followed_by_a_one_line_paragraph_is_still_a_subhead():
+    (story,) = articles("□ 作者 彭小军", *HOST[2:], "协商建言 共绘乡村新蓝图", "“通过这次协商，茶产业发展的思路更清晰了……”",
+                        *HOST_REST)
+    assert story["subheads"] == ["协商建言 共绘乡村新蓝图"] and "“通过这次协商" in story["body"]
+
+
+def test_the_pages_read_the_same_in_either_encoding(shared):
+    """A GB18030 page loses no headline its UTF-8 twin keeps, and the other way round."""
+    def read(raw: bytes, name: str):
+        return [(a["kind"], a["headline"], a["kicker"], a["body"]) for a in parse_page(decode_page(raw), name, SHA).articles]
+
+    pages = [p for folder in ("dev", "dev-real", "samples") for p in sorted((shared / folder / "inbox").glob("*.txt"))]
+    for path in pages:
+        raw, text = path.read_bytes(), decode_page(path.read_bytes())
+        for encoding in ("utf-8", "gb18030"):
+            assert read(text.encode(encoding), path.name) == read(raw, path.name), (path.name, encoding)
+
+
+def test_a_title_line_ending_with_a_dash_is_the_kicker_of_the_line_below_it():
+    rows = articles(*STORY_A, "九龙坡：老街区焕发新活力", "“老委员”献计——", "康养产业里的政协力量", *STORY_B)
+    assert [(r["headline"], r["kicker"]) for r in rows] == [("九龙坡：老街区焕发新活力", None),
+                                                            ("康养产业里的政协力量", "“老委员”献计")]

@@ -1,7 +1,8 @@
 import pytest
 
 from transforms.errors import PageParseError
-from transforms.text import compact, decode_page, join_lines, line_width, normalize_text, page_lines, tidy_title
+from transforms.text import (MAX_SENTENCE_CHARS, compact, decode_page, join_lines, line_width, normalize_text, page_lines,
+                             sentence_span, tidy_title)
 
 TEXT = "本报讯 近日，南川区政协组织调研。"
 
@@ -48,3 +49,19 @@ def test_tidy_title_keeps_a_word_space_but_drops_letter_spacing():
 
 def test_line_width_counts_digits_as_half_cells():
     assert line_width("今年5月") == 3.5
+
+
+def test_a_thousands_separator_stays_with_its_number_and_other_commas_become_chinese():
+    assert normalize_text("投入资金1,234万元,惠及12,345,678人,共3,45户") == "投入资金1,234万元，惠及12,345,678人，共3，45户"
+
+
+def test_a_sentence_reaches_at_most_a_bounded_window_either_side():
+    text = "前言。" + "字" * 1000 + "36人" + "字" * 1000
+    start, end = sentence_span(text, 1003, 1006)
+    assert (start, end) == (1003 - MAX_SENTENCE_CHARS, 1006 + MAX_SENTENCE_CHARS)
+    assert sentence_span("前言。委员们36人参加。后记", 6, 9) == (3, 12)
+
+
+def test_a_latin_word_cut_by_the_line_end_is_one_word_again():
+    assert join_lines(["养殖户用手机A", "PP就能查看数据"]) == "养殖户用手机APP就能查看数据"
+    assert join_lines(["运行 Windows", "Server 系统"]) == "运行Windows Server系统"

@@ -1,76 +1,23 @@
 """Matching floating headlines to their stories.
 
 Headlines on this page stand before, after or far from their story. Title runs are split into
-headline units (one or two lines), then each unit goes to the story it fits best: same district,
-shared words, and nearness on the page."""
+headline units (one or two lines, titles.py), then each unit goes to the story it fits best: same
+district, shared words, and nearness on the page."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+import bisect
 
 from . import districts
+from .assembly import ArticleKind, Draft
 from .lexicons import load_lexicon
-from .segment import Draft, TitleRun
+from .titles import HeadlineUnit, TitleRun, split_run
 from .tokens import content_words, tokenize
 
-def _kicker_lead() -> str:
-    return load_lexicon("layout")["kicker_lead"]
+REACH = 30          # stories either side of a headline it may belong to
 
 
 def _weights() -> dict:
     return load_lexicon("layout")["headline_match"]
-
-
-@dataclass
-class HeadlineUnit:
-    lines: list[str]
-    first_item: int
-    last_item: int
-
-    @cached_property
-    def district(self):
-        for line in self.lines:
-            d = districts.prefix_district(line)
-            if d:
-                return d
-        return districts.first_district("".join(self.lines))
-
-    @property
-    def headline_and_kicker(self) -> tuple[str, str | None]:
-        """With two lines, one is the main title and the other the kicker (引题 above or 副题 below it): the
-        kicker is the line that opens with `——`, else the line naming the district. The `——` is dropped."""
-        lead = _kicker_lead()
-        if len(self.lines) == 1:
-            return self.lines[0], None
-        first, second = self.lines
-        if first.startswith(lead) and not second.startswith(lead):
-            first, second = second, first
-        elif not second.startswith(lead) and districts.find_districts(first) and not districts.find_districts(second):
-            first, second = second, first
-        return first, second.removeprefix(lead).strip()
-
-
-def split_run(run: TitleRun) -> list[HeadlineUnit]:
-    """A run of title lines -> headline units. A `——` line is the 副题 of the line above it; `XX：` lines
-    stand alone; other lines pair up, but two lines that both name a district are two headlines."""
-    lead = _kicker_lead()
-    units: list[HeadlineUnit] = []
-    lines = run.lines
-    i = 0
-    while i < len(lines):
-        line, nxt = lines[i], lines[i + 1] if i + 1 < len(lines) else None
-        after_next = lines[i + 2] if i + 2 < len(lines) else ""
-        if nxt is not None and nxt.startswith(lead) and not line.startswith(lead):
-            take = 2
-        elif (nxt is not None and not line.startswith(lead) and not districts.prefix_district(line)
-              and not districts.prefix_district(nxt) and not after_next.startswith(lead)
-              and not (districts.find_districts(line) and districts.find_districts(nxt))):
-            take = 2
-        else:
-            take = 1
-        units.append(HeadlineUnit(lines[i:i + take], run.first_item + i, run.first_item + i + take - 1))
-        i += take
-    return units
 
 
 def match_score(unit: HeadlineUnit, unit_words: set[str], draft: Draft, draft_words: set[str],
@@ -89,14 +36,19 @@ def match_score(unit: HeadlineUnit, unit_words: set[str], draft: Draft, draft_wo
 
 def assign_headlines(drafts: list[Draft], runs: list[TitleRun], words: list[set[str]]) -> None:
     """Set headline/kicker on drafts, best matches first. A photo takes only a title printed right above it
-    (a titled photo story); `● 区名 ●` items take none."""
+    (a titled photo story); `● 区名 ●` items take none. A headline goes to one of the REACH stories printed
+    before or after it (a page has far fewer; the bound keeps a huge text linear)."""
     units = [u for run in runs for u in split_run(run)]
     body_districts = [districts.main_district(d.body) for d in drafts]
     unit_words = [content_words(tokenize("".join(unit.lines))) for unit in units]
+    starts = [d.first_item for d in drafts]
+    photos = [d.kind is ArticleKind.PHOTO for d in drafts]
     pairs = []
     for ui, unit in enumerate(units):
-        for di, draft in enumerate(drafts):
-            if not draft.takes_headline or (draft.kind == "photo" and draft.first_item != unit.last_item + 1):
+        here = bisect.bisect_left(starts, unit.first_item)
+        for di in range(max(0, here - REACH), min(len(drafts), here + REACH)):
+            draft = drafts[di]
+            if not draft.takes_headline or (photos[di] and draft.first_item != unit.last_item + 1):
                 continue
             score = match_score(unit, unit_words[ui], draft, words[di], body_districts[di])
             if score >= _weights()["minimum"]:

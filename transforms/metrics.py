@@ -5,21 +5,29 @@ The words (units, qualifiers, date words, set phrases) come from lexicons/metric
 the rules."""
 from __future__ import annotations
 
+import bisect
+import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from .dates import CHINESE_YEAR, YEAR
 from .lexicons import load_lexicon
-from .numbers import read_number
-from .text import sentence_span
+from .numbers import CHINESE_NUMERALS, MAGNITUDES, NONZERO_DIGITS, UNIT_NUMERALS, read_number
+from .subjects import Counted, subject
+from .text import CJK, sentence_span
 
-SUBJECT_MAX_CHARS = 10
-_ARABIC = r"\d+(?:[.,]\d+)*"
-_CHINESE = "零〇一二两三四五六七八九十百千万亿"
-_CHINESE_NUMBER = rf"[{_CHINESE}]*[一二两三四五六七八九十百千万][{_CHINESE}]*"
+# Number runs are bounded, so that every pattern stays linear in the text and no value is absurd: a longer
+# run is a code, an id or noise, never a quantity a story reports.
+MAX_DIGITS = 15            # digits in one group of a number (a float keeps no more)
+MAX_NUMERAL_CHARS = 16     # characters of a Chinese numeral (一千二百三十四万五千六百七十八 has 15)
+MAX_VALUE = 1e15           # a larger value is no quantity
+MAX_TITLE_CHARS = 100      # a 《title》 longer than this is an unclosed 《
+SET_WORD_CHARS = 8         # how much text after a Chinese numeral is cut to see whether it opens a set word
+_ARABIC = rf"\d{{1,{MAX_DIGITS}}}(?:[.,]\d{{1,{MAX_DIGITS}}}){{0,4}}(?![\d.,]\d)"
+_CHINESE = CHINESE_NUMERALS
+_CHINESE_NUMBER = rf"(?=[{_CHINESE}]{{0,{MAX_NUMERAL_CHARS - 1}}}[{NONZERO_DIGITS}两{UNIT_NUMERALS[:-1]}])[{_CHINESE}]{{1,{MAX_NUMERAL_CHARS}}}(?![{_CHINESE}])"
 _PLAIN = re.compile(r"\d+(?:\.\d+)?")
-_SUBJECT_TAGS = ("n", "vn", "j", "nz", "an", "ng", "nt", "l")   # jieba tags of the words a subject is made of
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ def _pattern() -> re.Pattern:
     """qualifier? number qualifier? magnitude? qualifier? (range number magnitude?)? unit qualifier?"""
     lex = _lex()
     units = list(lex["units"]) + [u for u in lex["money"] if u != "元"] + ["元", "%", "％"]
-    magnitudes = _alternation(m for m in lex["magnitudes"] if m not in ("百",))
+    magnitudes = _alternation(MAGNITUDES)
     after_number = _alternation(lex["qualifiers"]["after_number"])
     number = rf"(?<![\d.+A-Za-z])(?:{_ARABIC})|(?<![{_CHINESE}第届周初])(?:{_CHINESE_NUMBER})"
     return re.compile(
@@ -63,12 +71,28 @@ def _pattern() -> re.Pattern:
 def _protected_spans(body: str) -> list[tuple[int, int]]:
     """Spans whose numbers are names, not quantities: 《titles》, short quoted codes and slogans
     (“1530”, “3+3+N”, “四送”, “一村一委员”)."""
-    spans = [m.span() for m in re.finditer(r"《[^》]*》", body)]
-    for m in re.finditer(r"[“‘][^”’]{0,12}[”’]", body):
+    spans = [m.span() for m in _TITLE.finditer(body)] if "《" in body else []
+    for m in _QUOTED.finditer(body):
         text = m.group()
-        if re.search(r"\d", text) and not re.search(r"[\u4e00-\u9fff]{3,}", text) or re.search(f"[{_CHINESE}]", text):
+        if re.search(r"\d", text) and not re.search(f"[{CJK}]{{3,}}", text) or re.search(f"[{_CHINESE}]", text):
             spans.append(m.span())
-    return spans
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):            # titles and quotes may nest: one span for each stretch
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+_TITLE = re.compile(rf"《[^《》\n]{{0,{MAX_TITLE_CHARS}}}》")
+_QUOTED = re.compile(r"[“‘][^”’]{0,12}[”’]")
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    """Is `pos` inside one of the sorted, disjoint spans?"""
+    i = bisect.bisect_right(spans, (pos, math.inf)) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
 def _chinese(m: re.Match) -> bool:
@@ -83,58 +107,75 @@ def _excluded(body: str, m: re.Match) -> bool:
     before = body[max(0, start - 1):start]
     if unit in lex["excluded_units"] or before in ("第", "+") or body[end:end + 1] == "+":
         return True
-    if unit == "年" and not (m.group("q0") or m.group("q1") or m.group("mag")) and re.fullmatch(r"(19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3}", num):
+    if unit == "年" and not (m.group("q0") or m.group("q1") or m.group("mag")) and _A_YEAR.fullmatch(num):
         return True       # 2024年, 二〇二四年, 2022年初: a year, not a duration
-    if unit == "年" and any(body.startswith(w[1:], end) for w in lex["date_words"] if w.startswith("年")):
+    words = _words()
+    if unit == "年" and body.startswith(words.after_year, end):
         return True
-    if unit in ("年", "天", "个月", "小时", "分钟") and any(body.startswith(w, end) for w in lex["relative_time"]):
+    if unit in lex["time_units"] and body.startswith(words.relative_time, end):
         return True       # 两年前: a point in time
     if _chinese(m):
-        text = body[start:start + 12]
-        if any(text.startswith(phrase) for phrase in lex["numeral_phrases"]):
+        if body.startswith(words.numeral_phrases, start):
             return True
         if body[end:end + 1] == unit[-1]:          # 一件件提案, 一次次视察: "each one", not a count
+            return True
+        if body[start - 1:start] in lex["demonstratives"]:   # 这两座: the ones already counted
+            return True
+        if _is_name_or_article(body, m):
             return True
     return False
 
 
-def _subject(body: str, start: int, end: int) -> str:
-    """What is counted: the nouns right after the quantity (`9名委员` -> 委员), else those right before it
-    (`委员提案 163 件` -> 委员提案). Never punctuation."""
+@dataclass(frozen=True)
+class _Prefixes:
+    """Word lists as tuples, for one `startswith` each."""
+    after_year: tuple[str, ...]
+    relative_time: tuple[str, ...]
+    numeral_phrases: tuple[str, ...]
+
+
+@cache
+def _words() -> _Prefixes:
+    lex = _lex()
+    return _Prefixes(tuple(w[1:] for w in lex["date_words"] if w.startswith("年")), tuple(lex["relative_time"]),
+                     tuple(lex["numeral_phrases"]))
+
+
+_A_YEAR = re.compile(f"{YEAR}|{CHINESE_YEAR}")
+_NUMERAL_PAIR = re.compile(rf"([{NONZERO_DIGITS[:-1]}])([{NONZERO_DIGITS[1:]}])([{UNIT_NUMERALS}]*)")
+
+
+def _is_name_or_article(body: str, m: re.Match) -> bool:
+    """A Chinese numeral that counts nothing: a bare magnitude in a name or slogan (`万年社区`, `百名委员巡百河`;
+    a count would say 百余名 or 100名), a set word jieba knows (`四轮驱动`, `一站式`), or 一 as the article
+    after a copula (`是一名医务工作者`, `做一名…委员`)."""
+    lex = _lex()
+    num = m.group("num")
+    qualified = any(m.group(g) for g in ("pre", "q0", "q1", "q2"))
+    if num in MAGNITUDES + ("百",) and not qualified:
+        return True
+    start, end = m.start("num"), m.end()
+    word, pos = _first_word(body[start:start + SET_WORD_CHARS])
+    if len(word) > end - start and pos in lex["set_word_tags"]:
+        return True
+    if num == "一" and not qualified:
+        before = body[max(0, start - 2):start]
+        return any(before.endswith(verb) for verb in lex["article_verbs"])
+    return False
+
+
+def _first_word(text: str) -> tuple[str, str]:
     from .tokens import tag
 
-    after = _up_to_punctuation(body[end:end + 24])
-    words = []
-    for word, pos in tag(after):
-        if not pos.startswith(_SUBJECT_TAGS) or sum(map(len, words)) + len(word) > SUBJECT_MAX_CHARS:
-            break
-        words.append(word)
-    if words:
-        return "".join(words)
-    before = _up_to_punctuation(body[max(0, start - 24):start][::-1])[::-1]
-    words = []
-    for word, pos in reversed(tag(before)):
-        # the word next to the number heads the subject even when jieba reads it as a verb (提案)
-        head = not words and pos == "v" and len(word) >= 2
-        if not (pos.startswith(_SUBJECT_TAGS) or head) or sum(map(len, words)) + len(word) > SUBJECT_MAX_CHARS:
-            break
-        words.insert(0, word)
-    return "".join(words)
-
-
-def _up_to_punctuation(text: str) -> str:
-    """The text up to its first punctuation mark or line end (a subject never crosses one)."""
-    for n, ch in enumerate(text):
-        if ch == "\n" or unicodedata.category(ch).startswith("P"):
-            return text[:n]
-    return text
+    tagged = tag(text)
+    return tagged[0] if tagged else ("", "")
 
 
 def _values(m: re.Match) -> tuple[float | None, float | None]:
     """(value, value_max): `3至8年` is a range; so is `五六万` (five or six ten-thousands)."""
     mag, mag2 = m.group("mag") or "", m.group("mag2") or ""
     num = m.group("num")
-    if pair := re.fullmatch(r"([一二三四五六七八])([二三四五六七八九])([十百千万亿]*)", num):
+    if not num[0].isdigit() and (pair := _NUMERAL_PAIR.fullmatch(num)):
         low, high = (read_number(d + pair.group(3) + mag) for d in pair.group(1, 2))
         if low is not None and high is not None and high - low == low / (read_number(pair.group(1)) or 1):
             return low, high
@@ -155,10 +196,11 @@ def extract_metrics(body: str) -> list[Metric]:
     lex = _lex()
     protected = _protected_spans(body)
     out: list[Metric] = []
+    counted: list[Counted] = []
     for m in _pattern().finditer(body):
         start = m.start("pre") if m.group("pre") and m.group("pre") not in lex["not_qualifiers"] else m.start("num")
         end = m.end()
-        if any(a <= m.start("num") < b for a, b in protected) or _excluded(body, m):
+        if _inside(protected, m.start("num")) or _excluded(body, m):
             continue
         value, value_max = _values(m)
         if value is None:
@@ -166,12 +208,16 @@ def extract_metrics(body: str) -> list[Metric]:
         unit, scale = m.group("unit"), 1.0
         if unit in lex["money"]:
             scale, unit = float(lex["money"][unit]), "元"
+        if not abs(value * scale) <= MAX_VALUE or (value_max is not None and not abs(value_max * scale) <= MAX_VALUE):
+            continue
         unit = "%" if unit == "％" else unit
         qualifier = m.group("q0") or m.group("q1") or m.group("q2") or (m.group("pre") if start == m.start("pre") else None)
+        counts = subject(body, start, end, unit, counted)
+        counted.append(Counted(start, end, counts))
         out.append(Metric(
             surface=body[start:end], value=value * scale,
             value_max=value_max * scale if value_max is not None else None,
-            unit=unit, qualifier=qualifier, subject=_subject(body, start, end),
+            unit=unit, qualifier=qualifier, subject=counts,
             sentence=body[slice(*sentence_span(body, start, end))].strip(), span_start=start, span_end=end,
         ))
     return out

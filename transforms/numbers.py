@@ -7,15 +7,22 @@ and nowhere else.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
 import cn2an
 
-DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-          "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9}
+# Chinese numerals, written once: the digits one to nine in order, and every character of a common numeral.
+NONZERO_DIGITS = "一二三四五六七八九"
+UNIT_NUMERALS = "十百千万亿"
+CHINESE_NUMERALS = "零〇两" + NONZERO_DIGITS + UNIT_NUMERALS
+DIGITS = {"零": 0, "〇": 0, "○": 0, "两": 2, **{ch: n for n, ch in enumerate(NONZERO_DIGITS, start=1)},
+          **{ch: n for n, ch in enumerate("壹贰叁肆伍陆柒捌玖", start=1)}}
 SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 BIG_UNITS = {"万": 10**4, "亿": 10**8, "兆": 10**12}
+# Magnitudes a quantity writes after its number (`2.5万亩`, `7千余人`, `3万亿元`); read_number scales them.
+MAGNITUDES = ("万亿", "亿", "万", "千")
 LATIN_SUFFIXES = {"k": 10**3, "K": 10**3, "M": 10**6, "B": 10**9}
 TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "兩": "两", "倆": "两", "貳": "贰", "參": "叁", "陸": "陆",
                              "點": "点", "負": "负", "幾": "几", "個": "个", "又": "又", "廿": "廿", "對": "对"})
@@ -49,7 +56,16 @@ def read_number(surface: str) -> float | None:
     """The value of the quantity written in `surface`, or None when it holds no number.
 
     Percent forms give the number of percent (`百分之6` -> 6.0, `5.9%` -> 5.9); qualifiers (余, 多, 约)
-    and units around the number are ignored (`7万余名` -> 70000)."""
+    and units around the number are ignored (`7万余名` -> 70000). A number too large for a float (`1e400`,
+    three hundred 一) is no number: None, never inf or an error."""
+    try:
+        value = _read_number(surface)
+    except OverflowError:
+        return None
+    return value if value is None or math.isfinite(value) else None
+
+
+def _read_number(surface: str) -> float | None:
     spaced = unicodedata.normalize("NFKC", surface).strip()
     if m := _MIXED_FRACTION.match(spaced):
         whole, num, den = (int(g) for g in m.groups())
@@ -73,7 +89,7 @@ def read_number(surface: str) -> float | None:
         return None if None in parts else parts[0] + parts[1] / 10 + parts[2] / 100
     core = max(_CORE.findall(text), key=len, default="")
     core = core.rstrip(".") if core.startswith(".") else core.strip(".")
-    if len(core) > 1 and core.endswith("两") and core[-2] in "".join(SMALL_UNITS) + "".join(BIG_UNITS) + "0123456789一二三四五六七八九十":
+    if len(core) > 1 and core.endswith("两") and core[-2] in "".join(SMALL_UNITS) + "".join(BIG_UNITS) + "0123456789十" + NONZERO_DIGITS:
         core = core[:-1]      # 两 after a number is the weight unit (三十两)
     if not core or not re.search(rf"[0-9{''.join(DIGITS)}{''.join(SMALL_UNITS)}]", core):
         return None

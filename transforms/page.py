@@ -10,8 +10,9 @@ from .errors import PageParseError
 from .headlines import assign_headlines
 from .metrics import extract_metrics
 from .proposals import extract_proposals
-from .segment import Draft, assemble_articles, classify_lines, split_header
-from .text import compact, not_a_page, page_lines
+from .assembly import Draft, assemble_articles
+from .lines import STRUCTURE_ITEMS, classify_lines, split_header
+from .text import not_a_page, page_lines
 from .tokens import content_words, keywords, word_counts
 
 
@@ -44,16 +45,12 @@ def article_district(draft: Draft):
     return districts.main_district(draft.body)
 
 
-# Items that show a page's article structure; a text with none of them (and no section header) is no page.
-STRUCTURE_ITEMS = {"label", "district_item", "feature_start", "news_start", "signature", "credit"}
-
-
 def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
     """Parse one page's text. Raises PageParseError (stage `parse`) for text that is no newspaper page or
     holds no recognisable article."""
-    lines = page_lines(text)
-    if reason := not_a_page(text, lines):
+    if reason := not_a_page(text):
         raise PageParseError("parse", reason)
+    lines = page_lines(text)
     section, theme, first = split_header(lines)
     items = classify_lines(lines[first:])
     if section is None and not any(item.kind in STRUCTURE_ITEMS for item in items):
@@ -66,13 +63,13 @@ def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
     assign_headlines(drafts, runs, [content_words(t) for t in tokens])
 
     issue_id = issue_id_for(sha256)
+    bodies = [d.body for d in drafts]
     issue_date, date_source = date_from_filename(source_name), "filename"
-    flat_text = "\n".join(compact(line) for line in lines)
     if issue_date is None:
-        issue_date, date_source = estimate_issue_date(flat_text), "text"
+        issue_date, date_source = estimate_issue_date(bodies), "text"
     if issue_date is None:
         date_source = None
-    year = issue_date.year if issue_date else estimate_year(flat_text)
+    year = issue_date.year if issue_date else estimate_year("\n".join(bodies))
 
     articles, proposals, metrics = [], [], []
     for seq, (draft, draft_tokens) in enumerate(zip(drafts, tokens), start=1):
@@ -81,13 +78,13 @@ def parse_page(text: str, source_name: str, sha256: str) -> PageRows:
         code = district.code if district else None
         body = draft.body
         articles.append({
-            "article_id": article_id, "issue_id": issue_id, "seq": seq, "kind": draft.kind,
+            "article_id": article_id, "issue_id": issue_id, "seq": seq, "kind": draft.kind.value,
             "column_name": draft.column_name, "headline": draft.headline, "kicker": draft.kicker,
             "subheads": draft.subheads, "district_code": code, "district_name": district.name if district else None,
             "reporters": draft.byline.get("reporters", []), "correspondents": draft.byline.get("correspondents", []),
             "authors": draft.byline.get("authors", []), "photographers": draft.byline.get("photographers", []),
             "body": body, "char_count": len(body), "keywords": keywords(draft_tokens),
-            "event_date": first_event_date(body, year),
+            "event_date": first_event_date(body, year, issue_date),
         })
         for n, p in enumerate(extract_proposals(body, year, district), start=1):
             proposals.append({"proposal_id": f"{article_id}-p{n:02d}", "issue_id": issue_id,

@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from functools import cache
 
 from . import districts
-from .dates import relative_year
+from .dates import relative_year, stated_years
 from .lexicons import District, load_lexicon
-from .text import sentence_before, sentence_span
+from .numbers import NONZERO_DIGITS
+from .text import CJK, sentence_before, sentence_span
 
 CONTEXT_BEFORE = 16      # characters before the first title of a chain where a cue still counts
 CONTEXT_AFTER = 12       # characters after the last title
 TITLE_ENDINGS = ("建议", "提案", "意见")   # what a submission's own title ends with
 _TITLE_CHAIN = re.compile(r"(?:《[^《》]{2,80}》[、和及与]?)+")
-_NUMERAL = "一二三四五六七八九十"
+_NUMERAL = NONZERO_DIGITS + "十"
 _SESSION = re.compile(rf"政协第?([{_NUMERAL}]+)届([{_NUMERAL}]+)次(?:会议|全会|全体会议)")
-_CJK_NAME = r"[\u4e00-\u9fff]{2,4}"
+_CJK_NAME = f"[{CJK}]{{2,4}}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _session(text: str, district: District | None) -> str | None:
     prefix = text[max(0, m.start() - 12):m.start()]
     owner = ""
     for d, _, pos in districts.find_districts(prefix):
-        if prefix.endswith(prefix[pos:]) and re.fullmatch(r"[\u4e00-\u9fff]*?(区|县)?", prefix[pos:]):
+        if prefix.endswith(prefix[pos:]) and re.fullmatch(rf"[{CJK}]*?(区|县)?", prefix[pos:]):
             owner = d.short_name + ("区" if d.kind == "区" else "县")
     if not owner and prefix.endswith(("区", "县")) and district is not None:
         owner = district.short_name + prefix[-1]
@@ -91,9 +92,8 @@ def _session(text: str, district: District | None) -> str | None:
 def _year(texts: list[str], issue_year: int | None) -> int | None:
     """The year the sentence (or the one before it) states: `2021 年`, `2023 年度`, 今年/去年 from the issue."""
     for text in texts:
-        years = re.findall(r"((?:19|20)\d\d)年", text)
-        if years:
-            return int(years[-1])
+        if years := stated_years(text):
+            return years[-1]
     return next((y for y in (relative_year(text, issue_year) for text in texts) if y is not None), None)
 
 
@@ -136,7 +136,7 @@ def _group_pattern() -> re.Pattern:
     lex = _lexicon()
     groups = "|".join(map(re.escape, sorted(lex["proposer_groups"], key=len, reverse=True)))
     verbs = "|".join(map(re.escape, lex["submission_verbs"]))
-    return re.compile(rf"(?:^|(?<=[，。；：、\s]))([\u4e00-\u9fff]{{0,14}}(?:{groups}))"
+    return re.compile(rf"(?:^|(?<=[，。；：、\s]))([{CJK}]{{0,14}}(?:{groups}))"
                       rf"(?=的集体提案|{verbs}|结合|便|就|也|还|积极|，)")
 
 
@@ -145,7 +145,7 @@ def _group(text: str, district: District | None) -> str | None:
     matches = list(_group_pattern().finditer(text))
     if not matches:
         return None
-    name = re.sub(r"^.*?(?:在|由|经|会上|时|后)(?=[\u4e00-\u9fff]{2})", "", matches[-1].group(1))
+    name = _past_the_lead_in(matches[-1].group(1))
     if name.startswith(("该县", "该区")) and district is not None:
         name = district.short_name + name[1:]
     elif name.startswith(("县政协", "区政协")) and district is not None:
@@ -153,12 +153,24 @@ def _group(text: str, district: District | None) -> str | None:
     return name
 
 
+def _past_the_lead_in(text: str) -> str:
+    """A group's name without the words leading to it: a preposition or a time (`会后由民进界别` -> 民进界别)."""
+    from .tokens import tag
+
+    pos, cut = 0, 0
+    for word, part in tag(text):
+        pos += len(word)
+        if part == "p" or word in _lexicon()["lead_in_words"]:
+            cut = pos
+    return text[cut:] if len(text) - cut >= 2 else text
+
+
 def _with_party(name: str, before: str) -> str:
     """A committee named on its own (`社区委`) belongs to the party committee the text named before it."""
     if len(name) > 4:
         return name
     parties = "|".join(map(re.escape, _lexicon()["parties"]))
-    found = re.findall(rf"(?:{parties})[\u4e00-\u9fff]{{0,6}}?委员会", before)
+    found = re.findall(rf"(?:{parties})[{CJK}]{{0,6}}?委员会", before)
     return found[-1] + name if found else name
 
 
@@ -210,8 +222,9 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
         previous_end = chains[n - 1].end() if n else 0
         next_start = chains[n + 1].start() if n + 1 < len(chains) else len(body)
         before, after = body[max(start, previous_end):chain.start()], body[chain.end():min(end, next_start)]
-        titles = [t.strip() for t in re.findall(r"《([^《》]+)》", chain.group())]
-        if kind := _kind(before, after, titles, body[start:end]):
+        titles = [t for t in (t.strip() for t in re.findall(r"《([^《》]+)》", chain.group()))
+                  if not t.endswith(tuple(lex["document_endings"]))]
+        if titles and (kind := _kind(before, after, titles, body[start:end])):
             named.append((chain, start, end, before, after, titles, kind))
     out: list[Proposal] = []
     for n, (chain, start, end, before, after, titles, kind) in enumerate(named):
@@ -223,7 +236,8 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
             if m := re.search(r"由(?:政协)?委员(\S{2,4}?)提出", sentence):
                 proposer, group = m.group(1), False
         previous_sentence = sentence_before(body, start)
-        session = _session(body[start:end], district) or _session_of_numbered(body, chain.start(), district)
+        session = (_session(body[start:end], district) or _session_of_numbered(body, chain.start(), district)
+                   or (_session_after(body, end, next_named, district) if kind == "提案" else None))
         for title in titles:
             out.append(Proposal(
                 title=title, kind=kind, proposer=proposer, session=session,
@@ -233,6 +247,18 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
                 status=next((w for w in lex["status"] if w in said), None) if kind == "提案" else None,
             ))
     return out
+
+
+def _session_after(body: str, end: int, next_chain: int, district: District | None) -> str | None:
+    """A session named after the title's sentence, before the next title, in the same or the next paragraph
+    (`这件提案是在区政协五届三次会议上提交的`)."""
+    paragraph_end = body.find("\n", body.find("\n", end) + 1)
+    stop = min(next_chain, paragraph_end if paragraph_end >= 0 else len(body))
+    m = _SESSION.search(body, end, stop)
+    if not m:
+        return None
+    start, _ = sentence_span(body, m.start(), m.end())
+    return _session(body[max(start, m.start() - 12):m.end()], district)
 
 
 def _session_of_numbered(body: str, chain_start: int, district: District | None) -> str | None:

@@ -38,8 +38,9 @@ def normalize_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts = _KEEP_AS_WRITTEN.split(text)
     text = "".join(part if n % 2 else unicodedata.normalize("NFKC", part) for n, part in enumerate(parts))
-    # NFKC turns full-width punctuation into ASCII; the page's punctuation is kept in its Chinese form.
-    text = text.translate(_ASCII_TO_CJK_PUNCT)
+    # NFKC turns full-width punctuation into ASCII; the page's punctuation is kept in its Chinese form, except
+    # a thousands separator (`1,234万元`), which belongs to its number.
+    text = _THOUSANDS.sub(",", text.translate(_ASCII_TO_CJK_PUNCT))
     return "\n".join(line if line.isprintable() else _drop_controls(line) for line in text.split("\n"))
 
 
@@ -48,6 +49,7 @@ def _drop_controls(line: str) -> str:
     return "".join(ch for ch in line if unicodedata.category(ch)[0] != "C")
 
 
+_THOUSANDS = re.compile(r"，(?<=\d，)(?=\d{3}(?!\d))")     # a comma between a digit and three: 1,234
 # Chinese punctuation that NFKC folds to ASCII; put back so rules see one form.
 _ASCII_TO_CJK_PUNCT = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "!": "！", "?": "？"})
 
@@ -65,50 +67,66 @@ _FORMAT_SIGNATURES = [      # (pattern in the first kilobytes, what the file is)
     (re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|</(?:div|p|span|table)>", re.I), "HTML markup"),
     (re.compile(r"^[^:\n]*:[^:\n]*:\d+:\d+:", re.M), "a system file (colon-separated records)"),
 ]
-_CHINESE_TEXT = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef“”‘’…—·]")
+# Chinese characters and punctuation, full-width forms included but full-width Latin letters and digits not
+# (the check reads the text before NFKC folds those to ASCII).
+_CHINESE_TEXT = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uffef“”‘’…—·]")
 
 
-def not_a_page(text: str, lines: list[str]) -> str | None:
+def not_a_page(text: str) -> str | None:
     """Why `text` cannot be a newspaper page's text (markup, PDF syntax, a system file, a line no page has,
-    too little Chinese), or None."""
+    too little Chinese), or None. Cheap: it runs before the text is normalised. (A page's size is limited by
+    the setting CPPCC_MAX_FILE_BYTES alone; parsing is linear in it.)"""
     head = text[:8192]
     for pattern, what in _FORMAT_SIGNATURES:
         if pattern.search(head):
             return f"{what}, not a newspaper page"
-    longest = max((len(line) for line in lines), default=0)
+    longest = max(map(len, text.splitlines()), default=0)
+    if longest > MAX_LINE_CHARS:                 # the slow path: spaces around a line do not count
+        longest = max(len(line.strip()) for line in text.splitlines())
     if longest > MAX_LINE_CHARS:
         return f"a line of {longest:,} characters: not a printed page's text"
-    sample = "".join(lines)[:20_000].replace(" ", "")
+    sample = "".join(text[:40_000].split())[:20_000]
     visible, chinese = len(sample), len(sample) - len(_CHINESE_TEXT.sub("", sample))
     if visible and chinese / visible < MIN_CHINESE_SHARE:
         return f"{chinese / visible:.0%} Chinese text: not a newspaper page"
     return None
 
 
+@lru_cache(maxsize=None)
 def _ends(kind: str) -> str:
     from .lexicons import load_lexicon
 
     return load_lexicon("layout")[kind]
 
 
+MAX_SENTENCE_CHARS = 400    # how far a sentence reaches either side of what it holds; a longer run is no sentence
+
+
 def sentence_span(text: str, start: int, end: int | None = None) -> tuple[int, int]:
-    """(start, end) of the sentence around text[start:end], its closing mark included."""
+    """(start, end) of the sentence around text[start:end], its closing mark included (at most
+    MAX_SENTENCE_CHARS either side)."""
     ends = _ends("sentence_ends")
-    left = max(text.rfind(ch, 0, start) for ch in ends) + 1
-    rights = [i for i in (text.find(ch, start if end is None else end) for ch in ends) if i >= 0]
-    return left, (min(rights) + 1 if rights else len(text))
+    end = start if end is None else end
+    floor, ceiling = max(0, start - MAX_SENTENCE_CHARS), min(len(text), end + MAX_SENTENCE_CHARS)
+    left = max(text.rfind(ch, floor, start) for ch in ends)
+    rights = [i for i in (text.find(ch, end, ceiling) for ch in ends) if i >= 0]
+    return (left + 1 if left >= 0 else floor), (min(rights) + 1 if rights else ceiling)
 
 
 def sentence_before(text: str, start: int) -> str:
     """The sentence that ends right before `start` (the start of a sentence)."""
     ends = _ends("sentence_ends")
-    return text[max(text.rfind(ch, 0, max(0, start - 1)) for ch in ends) + 1:start]
+    floor = max(0, start - 1 - MAX_SENTENCE_CHARS)
+    left = max(text.rfind(ch, floor, max(0, start - 1)) for ch in ends)
+    return text[(left + 1 if left >= 0 else floor):start]
 
 
 def clause_before(text: str, pos: int) -> str:
     """The text of the clause up to `pos`."""
     ends = _ends("clause_ends")
-    return text[max(text.rfind(ch, 0, pos) for ch in ends) + 1:pos]
+    floor = max(0, pos - MAX_SENTENCE_CHARS)
+    left = max(text.rfind(ch, floor, pos) for ch in ends)
+    return text[(left + 1 if left >= 0 else floor):pos]
 
 
 def compact(line: str) -> str:
@@ -139,11 +157,30 @@ def line_width(line: str) -> float:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Re-join wrapped lines into running text (no separator, but a space between two Latin words)."""
+    """Re-join wrapped lines into running text: no separator, but a space between two Latin words. A Latin
+    word set in Chinese text and cut by the line end (`手机A` / `PP就能`) is one word again: `APP`."""
     out = ""
     for line in lines:
         piece = compact(line)
-        if out and piece and out[-1].isascii() and out[-1].isalpha() and piece[0].isascii() and piece[0].isalpha():
+        if out and piece and _latin(out[-1]) and _latin(piece[0]) and not _embedded_word(out, piece):
             out += " "
         out += piece
     return out
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+_LATIN_TAIL = re.compile(r"(?:^|(.))([A-Za-z]+)$")
+_LATIN_HEAD = re.compile(r"^([A-Za-z]+)(.|$)")
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+
+
+def _embedded_word(before: str, after: str) -> bool:
+    """The Latin letters ending `before` and opening `after` stand between Chinese characters: one word
+    broken by the line end — unless both halves are capitalised words (`Windows` / `Server`)."""
+    tail, head = _LATIN_TAIL.search(before[-40:]), _LATIN_HEAD.match(after)
+    if not (tail and head) or (_CAPITALISED.fullmatch(tail.group(2)) and _CAPITALISED.fullmatch(head.group(1))):
+        return False
+    return all(not ch or _HAS_CJK.match(ch) for ch in (tail.group(1) or "", head.group(2)))

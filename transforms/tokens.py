@@ -4,18 +4,24 @@ Tokenizing runs on rjieba, the Rust port of jieba: same dictionary, same `lcut` 
 jieba stays the reference (tests/test_tokens.py checks the two agree) and supplies the IDF table."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import cache
 
 import rjieba
 
-from .lexicons import load_districts
+from .lexicons import load_districts, load_lexicon
 
 KEYWORD_COUNT = 8
+ADDED_NOUN_FREQ = 2000      # high enough that jieba cuts an added noun whole (界别的 -> 界别 / 的)
 
 
 def _district_words() -> list[str]:
     return [name for d in load_districts() for name in (d.name, d.short_name)]
+
+
+def _added_nouns() -> list[str]:
+    return load_lexicon("words")["added_nouns"]
 
 
 @cache
@@ -23,6 +29,8 @@ def _tokenizer() -> rjieba.Jieba:
     tokenizer = rjieba.Jieba()
     for word in _district_words():
         tokenizer.add_word(word, None, "ns")
+    for word in _added_nouns():
+        tokenizer.add_word(word, ADDED_NOUN_FREQ, "n")
     return tokenizer
 
 
@@ -34,6 +42,8 @@ def reference_tokenizer():
     jieba.setLogLevel(60)
     for word in _district_words():
         jieba.add_word(word, tag="ns")
+    for word in _added_nouns():
+        jieba.add_word(word, ADDED_NOUN_FREQ, tag="n")
     return jieba.dt
 
 
@@ -64,12 +74,17 @@ def tag(text: str) -> list[tuple[str, str]]:
 
 
 def _counts(tokens: list[str]) -> Counter:
-    """Tokens of two or more characters that are not stop words, counted."""
+    """Tokens of two or more characters that are not stop words or bare numbers (`2024`, `80.3%`), counted."""
     _, _, stop = _idf()
     counts = Counter(t for t in tokens if len(t) >= 2)
-    for t in [t for t in counts if len(t.strip()) < 2 or t.lower() in stop]:
+    for t in [t for t in counts if len(t.strip()) < 2 or t.lower() in stop
+              or (t[0] in _NUMBER_START and _BARE_NUMBER.fullmatch(t))]:
         del counts[t]
     return counts
+
+
+_BARE_NUMBER = re.compile(r"[\d.,%％+\-]+")
+_NUMBER_START = frozenset("0123456789.,+-%％")
 
 
 def content_words(tokens: list[str] | Counter) -> set[str]:

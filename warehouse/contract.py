@@ -101,7 +101,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("sha256", "VARCHAR", "hash of the raw bytes", matches(r"^[0-9a-f]{64}$")),
         _c("section", "VARCHAR", "page section from the header, e.g. 区县"),
         _c("theme", "VARCHAR", "page banner, NULL if none"),
-        _c("issue_date", "DATE", "publication date"),
+        _c("issue_date", "DATE", "publication date: the date in the file name (or its folders); else from the text: "
+           "the latest dated event of the page's year (the latest year its stories look back on, later than a "
+           "year named as a start or as done, e.g. 自2019年以来, 2018年实现…) within a month of a story that states "
+           "that year; NULL when no year dates the page"),
         _c("issue_date_source", "VARCHAR", "where issue_date comes from: filename | text | NULL", one_of("filename", "text")),
         _c("article_count", "INTEGER", "articles on the page", between(1)),
         _c("parser_version", "VARCHAR", "version of the parsing rules that produced the rows", NOT_NULL),

@@ -74,15 +74,19 @@ class Metrics(_Lexicon):
     units: Words
     excluded_units: Words
     money: dict[Word, float] = Field(min_length=1)
-    magnitudes: dict[Word, float] = Field(min_length=1)
     qualifiers: Qualifiers
     not_qualifiers: Words
     range_words: Words
     date_words: Words
     relative_time: Words
     numeral_phrases: Words
+    linking_words: Words
+    demonstratives: Words
+    set_word_tags: Words
+    article_verbs: Words
+    time_units: Words
 
-    @field_validator("money", "magnitudes")
+    @field_validator("money")
     @classmethod
     def _positive(cls, scales: dict[str, float]) -> dict[str, float]:
         if any(v <= 0 for v in scales.values()):
@@ -99,15 +103,29 @@ class Proposals(_Lexicon):
     status: Words
     anaphors: Words
     proposer_groups: Words
+    lead_in_words: Words
     parties: Words
+    document_endings: Words
+
+
+class TokenWords(_Lexicon):
+    added_nouns: Words
+    read_as_nouns: Words
+    place_endings: Words
 
 
 class Dates(_Lexicon):
     future_cues: Words
+    cutoff_words: Words
+    since_after: Words
+    since_before: Words
+    done_after: Words
+    named_since: dict[Word, Annotated[int, Field(ge=1949, le=2100)]] = Field(min_length=1)
     relative_years: dict[Word, Annotated[int, Field(ge=-10, le=10)]] = Field(min_length=1)
 
 
-SCHEMAS: dict[str, type[_Lexicon]] = {"layout": Layout, "metrics": Metrics, "proposals": Proposals, "dates": Dates}
+SCHEMAS: dict[str, type[_Lexicon]] = {"layout": Layout, "metrics": Metrics, "proposals": Proposals, "dates": Dates,
+                                      "words": TokenWords}
 # The keys each lexicon must have (from its schema).
 LEXICON_KEYS = {name: set(model.model_fields) for name, model in SCHEMAS.items()}
 

@@ -1,0 +1,321 @@
+"""What a quantity counts: its subject, the counted noun phrase as printed (`124家委员企业` -> 委员企业).
+
+Chinese noun phrases are head-final, and a quantity stands either before what it counts (`9名委员`,
+`10多支坝坝舞队伍`, `4件未立案的提案`) or after it, often past a linking verb (`森林覆盖率达45.7%`,
+`全产业链产值将达14.5亿元`, `兔舍温度始终保持在20℃`). The phrase is read from jieba's part-of-speech tags
+within the quantity's clause:
+
+- after the quantity: modifiers, then nouns, up to a verb, a number, 的 or punctuation (a quoted name and
+  a list of short modifiers are part of it: `10余名“老委员”`, `9名市、区政协委员`);
+- else before it, past the linking words (lexicons/metrics.yaml `linking_words`), adverbs and prepositions:
+  the nouns that end there (`A占B的79.3%` -> `A占B`); with none, the verb next to the number heads it
+  (`立案199件`, `已办结11件`);
+- a quantity listed after another (`3项、23项、115项`) or opening its clause with nothing but a linking
+  word (`，占80.3%`, `，方圆422.04公顷`) counts what the one before it counts, or what the clause before
+  names; a share (`占…%`) is that subject's `占比`; a clause of linking words alone tells a change
+  (`，同比增长5.9%`): that is the subject;
+- things counted with nothing but what they did or had done after them are counted by that (`4人获表彰`,
+  `其中125个已办结`, `5分钟内完成预警处置`);
+- a one-character noun after the number takes the verb before it (`可捐3节课` -> 可捐的课) or what it is
+  named (`‘土特产’这3个字` -> 字（‘土特产’）); failing all, the clause's topic (its first noun phrase)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
+
+from .lexicons import load_lexicon
+from .tokens import tag
+
+MAX_CHARS = 12             # characters of a subject, a quoted name not counted
+WINDOW = 40                # how far from the quantity its subject is looked for
+# jieba tags of the words a subject is made of (jieba tags some common nouns nr, as if names: 孤儿, 小微).
+NOUN_TAGS = frozenset({"n", "nr", "nz", "nt", "nl", "ng", "vn", "an", "j", "l", "z", "zg"})
+MODIFIER_TAGS = ("a", "b", "v", "h", "ns")           # words that may stand before its head noun (tag prefixes)
+MAX_PREDICATE_CHARS = 8
+LISTED_MODIFIER_CHARS = 4   # `省级、市级示范社`: a listed modifier this short belongs to the phrase
+INSIDE = ("以内", "之内", "内", "里")                # `5分钟内完成`: the span is what is done within it
+NEGATIONS = ("未", "非", "不")
+QUOTES = {"“": "”", "‘": "’"}
+LIST_SEPARATORS = ("、", "和", "及", "与", "或")
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A quantity already read in the body: where it ends and what it counts."""
+    start: int
+    end: int
+    subject: str
+
+
+class Token(NamedTuple):
+    word: str
+    pos: str
+    start: int
+    end: int
+
+    @property
+    def noun(self) -> bool:
+        return self.pos in NOUN_TAGS or self.word in _read_as_nouns() or (
+            self.pos == "ns" and not self.place)        # jieba tags some nouns as places: 满意度
+
+    @property
+    def place(self) -> bool:
+        """A place name (`大足区`, `安居镇`): jieba's tag, and the ending of a place."""
+        return self.pos.startswith("ns") and self.word.endswith(_place_endings())
+
+
+@cache
+def _read_as_nouns() -> frozenset[str]:
+    return frozenset(load_lexicon("words")["read_as_nouns"])
+
+
+@cache
+def _place_endings() -> tuple[str, ...]:
+    return tuple(load_lexicon("words")["place_endings"])
+
+
+def _lexicon() -> dict:
+    return load_lexicon("metrics")
+
+
+@cache
+def _linking() -> tuple[str, ...]:
+    return tuple(sorted(_lexicon()["linking_words"], key=len, reverse=True))
+
+
+# Where the page's punctuation marks live: ASCII and Latin-1, general punctuation, CJK symbols and
+# punctuation, CJK compatibility and small forms, half- and full-width forms.
+PUNCTUATION_BLOCKS = ((0x20, 0xFF), (0x2000, 0x206F), (0x3000, 0x303F), (0xFE30, 0xFE6F), (0xFF00, 0xFFEF))
+
+
+def _punctuation(exclude: str) -> re.Pattern:
+    """A character class of the punctuation marks (Unicode category P) and the line break, but `exclude`."""
+    marks = {chr(c) for low, high in PUNCTUATION_BLOCKS for c in range(low, high + 1)
+             if unicodedata.category(chr(c)).startswith("P")}
+    return re.compile("[" + re.escape("".join(sorted(marks - set(exclude)))) + "\n]")
+
+
+@cache
+def _clause_end_after() -> re.Pattern:
+    return _punctuation("“”‘’、（）")         # quotes, a list and a parenthesis do not end a phrase after a number
+
+
+@cache
+def _clause_end_before() -> re.Pattern:
+    return _punctuation("“”‘’")
+
+
+def _tokens(text: str, offset: int) -> list[Token]:
+    out, pos = [], offset
+    for word, tag_ in tag(text):
+        out.append(Token(word, tag_, pos, pos + len(word)))
+        pos += len(word)
+    return out
+
+
+def _clause_after(body: str, end: int) -> str:
+    """The text after a quantity up to the end of its clause; quotes, 、 and a parenthesis right after a word
+    do not end it."""
+    text = body[end:end + WINDOW]
+    m = _clause_end_after().search(text)
+    return text[:m.start()] if m else text
+
+
+def _clause_before(body: str, start: int) -> int:
+    """Where the clause holding `start` begins (quotes do not end a clause)."""
+    floor = max(0, start - WINDOW)
+    m = _clause_end_before().search(body[floor:start][::-1])
+    begin = start - m.start() if m else floor
+    if begin > floor and body[begin - 1] == "、":           # 省级、市级示范社: listed modifiers, one phrase
+        earlier = _clause_before(body, begin - 1)
+        if begin - 1 - earlier <= LISTED_MODIFIER_CHARS and not any(ch.isdigit() for ch in body[earlier:begin]):
+            return earlier
+    return begin
+
+
+def _quoted_end(body: str, start: int, limit: int) -> int | None:
+    close = body.find(QUOTES[body[start]], start + 1, limit)
+    return close + 1 if close > start else None
+
+
+def _after(body: str, end: int) -> str:
+    """The noun phrase right after the quantity (`9名委员` -> 委员), or ''."""
+    text = _clause_after(body, end)
+    if not text:
+        return ""
+    tokens = _tokens(text, end)
+    limit = end + len(text)
+    phrase_end, chars, i = None, 0, 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.word in QUOTES:                        # a quoted name is one noun: 10余名“老委员”
+            close = _quoted_end(body, token.start, limit)
+            if close is None:
+                break
+            phrase_end = close
+            while i < len(tokens) and tokens[i].start < close:
+                i += 1
+            continue
+        if token.word == "、":                          # 市、区政协委员: short modifiers listed
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            if phrase_end is None or following is None or following.pos == "m" or chars > 3:
+                break
+            i += 1
+            continue
+        if token.word == "（" and phrase_end == token.start:      # 21个镇（街道）: the alternative name
+            close = body.find("）", token.start, min(limit + 8, len(body)))
+            if 0 < close - token.start <= 6:
+                phrase_end = close + 1
+            break
+        if token.noun:
+            phrase_end, chars = token.end, chars + len(token.word)
+        elif (token.pos.startswith(MODIFIER_TAGS) or token.word in NEGATIONS) and phrase_end is None:
+            chars += len(token.word)
+        elif token.pos == "a" and i + 1 < len(tokens) and tokens[i + 1].pos == "n":
+            chars += len(token.word)                    # an adjective between nouns: 政协委员优秀代表
+        else:
+            break
+        if chars > MAX_CHARS:
+            break
+        i += 1
+    return body[end:phrase_end] if phrase_end else ""
+
+
+@dataclass(frozen=True)
+class Before:
+    """What stands before a quantity in its clause."""
+    phrase: str = ""          # the noun phrase that ends there, past linking words
+    share: bool = False       # a share word (占) was passed
+    bare: bool = False        # nothing but linking words (or nothing) stands between the clause start and it
+    linking: str = ""         # those linking words, when the clause holds nothing else
+    links: int = 0            # how many there are
+    verb: bool = False        # the phrase is headed by the verb next to the number (`立案199件`)
+
+
+def _before(body: str, start: int, clause_start: int) -> Before:
+    tokens = _tokens(body[clause_start:start], clause_start)
+    i = len(tokens) - 1
+    share = False
+    while i >= 0 and _links(tokens[i], last=i == len(tokens) - 1):
+        share = share or tokens[i].word.endswith("占")
+        i -= 1
+    if i < 0:
+        return Before(share=share, bare=True, linking=body[clause_start:start], links=len(tokens))
+    end = tokens[i].end
+    first = _noun_run(tokens, i)
+    if first == i + 1:                                   # no noun: the verb next to the number heads it
+        head = tokens[i]
+        if not (i == len(tokens) - 1 and head.pos.startswith("v") and len(head.word) >= 2):
+            return Before(share=share)
+        first = _noun_run(tokens, i - 1)
+        if first > 0 and tokens[first - 1].word in NEGATIONS:
+            first -= 1
+        return Before(body[tokens[first].start:end], share, verb=True)
+    if first >= 2 and tokens[first - 1].word.endswith("占"):          # A占B的79.3%: A占B
+        whole = _noun_run(tokens, first - 2)
+        if whole < first - 1:
+            return Before(body[tokens[whole].start:end])
+    if all(t.place for t in tokens[first:i + 1]):
+        return Before(share=share)                       # a place is where, not what is counted
+    return Before(body[tokens[first].start:end], share)
+
+
+def _links(token: Token, last: bool) -> bool:
+    """A word between a subject and its quantity: a linking verb (达, 占, 突破, 保持在), an adverb or a
+    preposition, and 的 right before the number."""
+    if token.word.endswith(_linking()):
+        return True
+    return token.pos in ("d", "p", "c") or (last and token.word == "的")
+
+
+def _noun_run(tokens: list[Token], i: int) -> int:
+    """The first index of the noun phrase that ends at token i (i + 1 when token i is no noun). A one-character
+    head takes the verb before it (`出栏量`); a negation or a modifier may open it (`未立案`, `全产业链`)."""
+    first, chars = i + 1, 0
+    while first - 1 >= 0:
+        token = tokens[first - 1]
+        single = chars == 1 and token.pos.startswith("v")
+        # before a quantity an `nr` is a name or a verb jieba took for one (经审查), not part of what is counted
+        if not ((token.noun and token.pos != "nr") or single) or chars + len(token.word) > MAX_CHARS:
+            break
+        first, chars = first - 1, chars + len(token.word)
+    if first <= i and first - 1 >= 0 and (tokens[first - 1].word in NEGATIONS or tokens[first - 1].pos in ("a", "b")) \
+            and chars + len(tokens[first - 1].word) <= MAX_CHARS and not _after_digit(tokens, first - 1):
+        first -= 1
+    if first < i and first >= 2 and tokens[first - 1].word in LIST_SEPARATORS and len(tokens[first - 2].word) <= 3:
+        first += 1              # 省级、市级示范社: the modifiers are listed, the head noun is what they share
+    return first
+
+
+def _after_digit(tokens: list[Token], i: int) -> bool:
+    """Token i follows a number (`2025年全…`: jieba cuts 年全): part of a date or a quantity, not a word."""
+    return i > 0 and tokens[i - 1].word[-1:].isdigit()
+
+
+def _predicate(body: str, end: int) -> str:
+    """What the counted things did or had done, when that is all the clause says after them: `4人获表彰`,
+    `其中125个已办结`, `5部门联合承办`, `5分钟内完成预警处置`."""
+    text = _clause_after(body, end).rstrip("”’")
+    tokens = _tokens(text, end)
+    if not tokens or len(text) > MAX_PREDICATE_CHARS or any(t.word in QUOTES for t in tokens):
+        return ""
+    if tokens[0].pos.startswith("v") or (tokens[0].pos.startswith(("d", "t")) and len(tokens) > 1):
+        return text              # a verb, or an adverb before what it qualifies (正在办理)
+    return ""
+
+
+def _apposition(body: str, start: int) -> str:
+    """The quoted name a demonstrative before the quantity points at: `‘土特产’这3个字` -> ‘土特产’."""
+    if start < 2 or body[start - 1] not in _lexicon()["demonstratives"] or body[start - 2] not in QUOTES.values():
+        return ""
+    opening = max(body.rfind(q, max(0, start - 2 - MAX_CHARS), start - 2) for q in QUOTES)
+    return body[opening:start - 1] if opening >= 0 else ""
+
+
+def _topic(body: str, clause_start: int, start: int) -> str:
+    """The first noun phrase of the clause (its topic), not a place or a person: `自家柑橘在门口只能卖2元`."""
+    tokens = _tokens(body[clause_start:start], clause_start)
+    for n, token in enumerate(tokens):
+        if token.noun and not token.place and token.pos != "nr":
+            last = n
+            while last + 1 < len(tokens) and tokens[last + 1].noun:
+                last += 1
+            return body[token.start:tokens[last].end] if tokens[last].end - token.start <= MAX_CHARS else ""
+    return ""
+
+
+def subject(body: str, start: int, end: int, unit: str, earlier: list[Counted]) -> str:
+    """The subject of the quantity body[start:end] (of `unit`), given the quantities read before it."""
+    lex = _lexicon()
+    if unit in lex["time_units"]:
+        end += next((len(w) for w in INSIDE if body.startswith(w, end)), 0)
+    after = _after(body, end)
+    if len(after) >= 2:
+        return after
+    if len(after) == 1 and (named := _apposition(body, start)):
+        return f"{after}（{named}）"                    # ‘土特产’这3个字: 字（‘土特产’）
+    previous = earlier[-1] if earlier else None
+    if not after:
+        if previous and 0 < start - previous.end <= 1 and body[previous.end:start] in LIST_SEPARATORS:
+            return previous.subject                      # 3项、23项、115项
+        if done := _predicate(body, end):
+            return done                                  # 4人获表彰
+    clause_start = _clause_before(body, start)
+    before = _before(body, start, clause_start)
+    share = "占比" if before.share and unit == "%" else ""
+    if before.bare and before.links > 1 and not before.share:
+        return before.linking                            # ，同比增长5.9%: the change is what is told
+    if before.phrase and after:                          # 每人最多可捐3节课: 可捐的课; 文旅三张牌: 牌（文旅）
+        return f"{before.phrase}的{after}" if before.verb else f"{after}（{before.phrase}）"
+    if before.phrase:
+        return before.phrase + share
+    if before.bare and clause_start > 0:                 # ，占80.3%  ，方圆422.04公顷
+        previous_clause = _clause_before(body, clause_start - 1)
+        if previous and previous.end >= previous_clause and previous.subject:
+            return previous.subject + share
+        if named := _before(body, clause_start - 1, previous_clause).phrase:
+            return named
+    return after or _topic(body, clause_start, start)
