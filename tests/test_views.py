@@ -246,7 +246,7 @@ def ranks_like_bm25(con) -> None:
             for r in rows(con, "SELECT article_id, headline, kicker, body FROM articles")}
     queries = dev_queries(con)
     assert len(queries) >= 30
-    exact_first = 0
+    exact_first = answered = 0
     for q in queries:
         got = rows(con, "SELECT article_id, exact, score FROM search_articles(?)", [q])
         expected = bm25(docs, q)
@@ -257,8 +257,9 @@ def ranks_like_bm25(con) -> None:
             assert r["score"] == pytest.approx(expected[r["article_id"]], abs=1e-3), (q, r)
         keys = [(not r["exact"], -r["score"]) for r in got]
         assert keys == sorted(keys), q                       # exact matches first, then by score
+        answered += bool(got)            # a subject the parser composed (`…占比`) may stand nowhere in the text
         exact_first += bool(got) and got[0]["exact"] == any(r["exact"] for r in got)
-    assert exact_first == len(queries)
+    assert answered >= 30 and exact_first == answered
 
 
 def test_a_proposal_title_finds_its_article_and_itself_first(dev_lake):
