@@ -18,3 +18,8 @@ def first_line(exc: BaseException) -> str:
     """An exception as one line: DuckDB's and others' messages can run over many."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+class WarehouseFailure(WarehouseError):
+    """The warehouse itself failed while writing (disk full, read-only catalog, I/O error): no fault of any
+    page. The run fails with this cause in one line, quarantines nothing, and the next run loads everything."""
