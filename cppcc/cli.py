@@ -325,6 +325,33 @@ def history(warehouse, limit):
 
 
 @main.command(context_settings=CONTEXT)
+@inbox_option
+@warehouse_option
+@click.option("--repair", is_flag=True, help="Take the damaged files out and re-load the pages whose rows they "
+              "held from the stored raw pages (or say which inbox files to put back).")
+def check(inbox, warehouse, repair):
+    """Check every data and delete file of the warehouse: there, whole, readable. Exit 1 if one is damaged.
+
+    Example: cppcc check --repair"""
+    from warehouse.check import inspect
+
+    settings = _settings(inbox=inbox, warehouse=warehouse)
+    if repair:
+        from flows.repair import repair as repair_warehouse
+
+        for line in repair_warehouse(settings):
+            click.echo(line)
+    report = inspect(settings)
+    if report.ok:
+        click.echo(f"warehouse ok: {report.files} files in {report.tables} tables")
+        return
+    for damage in report.damaged:
+        click.echo(damage.line(settings.data_files))
+    what = f"{len(report.damaged)} damaged files" if report.damaged else "a repair did not finish"
+    raise click.ClickException(f"{what}: run `cppcc check --repair`")
+
+
+@main.command(context_settings=CONTEXT)
 @click.argument("name")
 @warehouse_option
 def retry(name, warehouse):
