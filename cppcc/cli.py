@@ -194,7 +194,7 @@ def run(inbox, warehouse, force, demo_if_empty, summary, as_json, wait_seconds, 
         _fill_demo_inbox(Path(settings.inbox), as_json)
     if message := migrate_if_needed(settings):
         click.echo(message, err=as_json)
-    plan = preview(settings, force)
+    plan = preview(settings, force)          # refuses a damaged warehouse
     if not plan.has_work and not force:
         if as_json:
             click.echo(json.dumps({"flow_run_id": None, "plan": plan.counters()}))
@@ -231,10 +231,12 @@ def reprocess(warehouse, everything):
 
     Example: cppcc reprocess --all"""
     from flows.summary import counts_line
+    from warehouse.check import require_intact
     from warehouse.lake import require_warehouse
 
     settings = _settings(warehouse=warehouse)
     require_warehouse(settings)
+    require_intact(settings)
     result = _flow(settings, source="stored", everything=everything)
     if not result["loaded"] and not result["quarantined"]:
         click.echo(f"every stored page is at parser version {PARSER_VERSION}; nothing to re-process")

@@ -7,6 +7,7 @@ from pathlib import Path
 from cppcc.errors import CppccError
 from cppcc.settings import Settings
 from warehouse import lake
+from warehouse.check import refuse_if_damaged
 from warehouse.errors import WarehouseMissing
 from warehouse.migrate import legacy_source, migrate
 
@@ -33,6 +34,7 @@ def preview(settings: Settings, force: bool = False) -> Plan:
     loaded, held = {}, {}
     try:
         with lake.reader(settings) as con:
+            refuse_if_damaged(con, settings)
             loaded, held = lake.known_pages(con), lake.quarantined(con)
     except WarehouseMissing:     # the first run creates it
         pass
@@ -58,6 +60,7 @@ def retry(settings: Settings, name: str) -> dict:
     if it is there, its quarantine record cleared, then a run over just that file."""
     inbox_file, parked = Path(settings.inbox) / name, Path(settings.quarantine) / name
     with lake.writer(settings) as con:
+        refuse_if_damaged(con, settings)
         held = lake.quarantined(con)
         if name not in held and not parked.exists():
             raise NotFound(f"{name} is not quarantined (see `cppcc status`)")
@@ -74,6 +77,7 @@ def retry(settings: Settings, name: str) -> dict:
 def forget(settings: Settings, name: str) -> dict[str, int]:
     """Remove one page's rows and stored raw page; later runs leave the file alone until `cppcc retry`."""
     with lake.writer(settings) as con:
+        refuse_if_damaged(con, settings)
         removed = lake.forget(con, name, "forget")
     if removed is None:
         raise NotFound(f"no page named {name} in the warehouse (names are paths relative to the inbox)")
