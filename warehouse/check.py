@@ -77,8 +77,9 @@ def lake_files(con: duckdb.DuckDBPyConnection) -> list[LakeFile]:
     for table in TABLES:
         if table not in tables:
             continue
-        for data_file, data_size, _, delete_file, delete_size, *_ in con.execute(
-                f"SELECT * FROM ducklake_list_files('{lake.ALIAS}', '{table}')").fetchall():
+        for data_file, data_size, delete_file, delete_size in con.execute(
+                f"SELECT data_file, data_file_size_bytes, delete_file, delete_file_size_bytes "
+                f"FROM ducklake_list_files('{lake.ALIAS}', '{table}')").fetchall():
             file_id, rows, size = data.get(Path(data_file).name, (-1, -1, data_size))
             out.append(LakeFile(table, tables[table], file_id, data_file, "data", rows, size))
             if delete_file:
