@@ -219,3 +219,39 @@ def test_a_damaged_delete_file_takes_its_data_file_with_it(tmp_path):
     result = cli(settings, "check", "--repair")
     assert result.exit_code == 0, result.output
     assert table_rows(settings) == table_rows(reference)
+
+
+def test_the_whole_cycle_through_cppcc_processes(tmp_path, prefect_api):
+    """Real `cppcc` processes and flow runs: a run's warehouse (its files merged by housekeeping) loses a file;
+    every command says so in one line; the repair restores the rows; run, reprocess and forget work again."""
+    from test_flow import cppcc
+
+    def ok(*args):
+        result = cppcc(*args, root=tmp_path, api=prefect_api, CPPCC_BATCH_SIZE=str(BATCH))
+        assert result.returncode == 0, result.stderr
+        return result
+
+    settings = make_settings(tmp_path)
+    ok("generate", "--pages", str(PAGES), "--seed", "16", "--out", str(settings.inbox))
+    ok("run")
+    before = table_rows(settings)
+    target = files_of(settings, "articles")[0]
+    target.unlink()
+    checked = cppcc("check", root=tmp_path)
+    assert checked.returncode == 1 and shown(settings, target) in checked.stdout
+    name = "2025-01-01_demo_16_00000.txt"
+    for command in (["run"], ["reprocess"], ["forget", name]):
+        result = cppcc(*command, root=tmp_path, api=prefect_api)
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"Error: the warehouse is damaged: articles: data file {shown(settings, target)} is missing; "
+            f"run `cppcc check --repair`"], command
+    repaired = ok("check", "--repair")
+    assert repaired.stdout.strip().splitlines()[-1].startswith("warehouse ok: ")
+    assert table_rows(settings) == before
+    assert "re-processed" in ok("reprocess", "--all").stdout
+    write_pages(Path(settings.inbox) / "later", 1, seed=99)
+    assert ok("run").stdout.startswith("completed: ")
+    assert ok("forget", name).stdout.startswith(f"forgot {name}: ")
+    assert ok("check").stdout.startswith("warehouse ok: ")
