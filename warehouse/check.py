@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -162,6 +162,3 @@ def refuse_if_damaged(con: duckdb.DuckDBPyConnection, settings) -> None:
         raise DamagedWarehouse(f"the warehouse is damaged: {damaged[0].line(settings.data_files)}{more}; "
                                f"run `cppcc check --repair`")
 
-
-def as_dict(damage: Damage) -> dict:
-    return {**asdict(damage.file), "problem": damage.problem}
