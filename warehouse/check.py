@@ -161,4 +161,3 @@ def refuse_if_damaged(con: duckdb.DuckDBPyConnection, settings) -> None:
         more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
         raise DamagedWarehouse(f"the warehouse is damaged: {damaged[0].line(settings.data_files)}{more}; "
                                f"run `cppcc check --repair`")
-
