@@ -29,7 +29,7 @@ from cppcc.errors import is_expected
 from cppcc.settings import Settings
 from transforms import PARSER_VERSION
 from warehouse import lake
-from warehouse.errors import first_line
+from warehouse.errors import WarehouseFailure, first_line
 
 from . import FLOW_NAME, workers
 from .batch import BatchFrames, build_frames
@@ -70,15 +70,27 @@ def validate_batch(con: duckdb.DuckDBPyConnection, parsed: list[ParsedPage], in_
     return frames.without(set(failures)) if failures else frames
 
 
-@task(name="commit-batch", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def _retry_unless_warehouse_failed(task, task_run, state) -> bool:
+    """A conflicting commit is worth retrying; the warehouse's own failure (disk full, read-only) is not."""
+    try:
+        state.result()
+    except WarehouseFailure:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@task(name="commit-batch", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE,
+      retry_condition_fn=_retry_unless_warehouse_failed)
 def commit_batch(con: duckdb.DuckDBPyConnection, frames: BatchFrames, parsed: list[ParsedPage], run_id: str) -> None:
     """The batch in one atomic commit, with its quarantined pages recorded. Should the commit fail for the
     data's sake, each page is committed on its own so the bad one is isolated (stage `load`)."""
     rejected = [p for p in parsed if not p.ok]
     try:
         lake.commit_batch(con, frames.tables, frames.raw_pages, _quarantine_rows(rejected, run_id), run_id)
-    except duckdb.TransactionException:
-        raise                               # a conflicting commit: the task's retry runs it again
+    except (duckdb.TransactionException, WarehouseFailure):
+        raise       # a conflicting commit: the task's retry runs it again; the warehouse's own failure: the run fails
     except duckdb.Error:
         if frames.pages <= 1:
             raise
@@ -93,6 +105,8 @@ def _commit_page_by_page(con, frames: BatchFrames, parsed: list[ParsedPage], run
         one = frames.without({i for i in frames.tables["issues"]["issue_id"].to_list() if i != issue_id})
         try:
             lake.commit_batch(con, one.tables, one.raw_pages, _quarantine_rows([], run_id), run_id)
+        except WarehouseFailure:
+            raise                           # no fault of the page: nothing is quarantined
         except duckdb.Error as exc:
             page.reject("load", first_line(exc))
             lake.record_quarantine(con, _quarantine_rows([page], run_id), run_id)

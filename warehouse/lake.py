@@ -26,7 +26,7 @@ from transforms.lexicons import load_districts
 
 from .contract import PAGE_TABLES, TABLES, ddl, polars_schema
 from .views import create_views
-from .errors import QueryError, WarehouseError, WarehouseMissing, first_line
+from .errors import QueryError, WarehouseError, WarehouseFailure, WarehouseMissing, first_line
 
 ALIAS = "wh"
 EXTENSION_PACKAGES = {"ducklake": "duckdb_extension_ducklake", "sqlite_scanner": "duckdb_extension_sqlite_scanner",
@@ -197,12 +197,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, settings) -> None:
     missing = set(TABLES) - {r[0] for r in con.execute(
         f"SELECT table_name FROM duckdb_tables() WHERE database_name = '{ALIAS}'").fetchall()}
     if missing:
-        con.execute("BEGIN")
-        con.execute(ddl())
-        if "districts" in missing:
-            rows = [(d.code, d.name, d.short_name, d.kind) for d in load_districts()]
-            con.executemany("INSERT INTO districts VALUES (?, ?, ?, ?)", rows)
-        commit(con, {"kind": "schema", "created": sorted(missing)})
+        with transaction(con):
+            con.execute(ddl())
+            if "districts" in missing:
+                rows = [(d.code, d.name, d.short_name, d.kind) for d in load_districts()]
+                con.executemany("INSERT INTO districts VALUES (?, ?, ?, ?)", rows)
+            commit(con, {"kind": "schema", "created": sorted(missing)})
     retention = _interval(settings.keep_snapshots_days)
     wanted = {"expire_older_than": (retention, retention), "delete_older_than": (retention, retention),
               "target_file_size": (f"{TARGET_FILE_BYTES}B", str(TARGET_FILE_BYTES))}     # (set as, read back as)
@@ -242,14 +242,41 @@ def quarantined(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
 
 # ---------------------------------------------------------------- writing
 
+_OWN_FAILURES = (duckdb.IOException, duckdb.PermissionException, OSError, sqlite3.OperationalError)
+_OWN_MESSAGES = ("no space left", "read-only", "readonly", "disk i/o error", "permission denied")
+
+
+def own_failure(exc: BaseException) -> bool:
+    """Whether a write failed for the warehouse's own sake (disk full, read-only catalog, I/O error), not a page's."""
+    text = str(exc).lower()
+    return isinstance(exc, _OWN_FAILURES) or any(m in text for m in _OWN_MESSAGES)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … (the body COMMITs, see `commit`); on an error ROLLBACK, never masking the error: a ROLLBACK
+    that fails (DuckDB has often ended the transaction itself) is dropped. A failure of the warehouse itself
+    becomes WarehouseFailure with the real cause in one line."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    except BaseException as exc:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass                    # "cannot rollback - no transaction is active": the original error is the news
+        if isinstance(exc, Exception) and not isinstance(exc, WarehouseError) and own_failure(exc):
+            raise WarehouseFailure(f"the warehouse failed while writing: {first_line(exc)}") from exc
+        raise
+
+
 def commit_batch(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame], raw_pages: pl.DataFrame,
                  quarantine_rows: pl.DataFrame, run_id: str) -> None:
     """One atomic commit for a batch: the pages' older versions (same content or same name) are replaced,
     their rows and raw bytes inserted, the batch's quarantined files recorded. All or nothing."""
     issues = frames["issues"]
     names = issues["source_name"].to_list() + quarantine_rows["source_name"].to_list()
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         old_ids = [r[0] for r in con.execute(
             "SELECT issue_id FROM issues WHERE issue_id IN (SELECT unnest(?::VARCHAR[])) "
             "OR source_name IN (SELECT unnest(?::VARCHAR[]))",
@@ -265,9 +292,6 @@ def commit_batch(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]
         rows = {t: frames[t].height for t in PAGE_TABLES}
         commit(con, {"run_id": run_id, "kind": "batch", "pages": issues.height, "replaced": len(old_ids),
                      "quarantined": quarantine_rows.height, "rows": rows})
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -298,41 +322,29 @@ def record_quarantine(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, run_id
     """Record quarantined files outside a batch (duplicates, files that could not be read) in one commit."""
     if not rows.height:
         return
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM quarantine WHERE source_name IN (SELECT unnest(?::VARCHAR[]))",
                     [rows["source_name"].to_list()])
         insert(con, "quarantine", rows)
         commit(con, {"run_id": run_id, "kind": "quarantine", "quarantined": rows.height})
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def rename_pages(con: duckdb.DuckDBPyConnection, renames: list[tuple[str, str]], run_id: str) -> None:
     """(old name, new name): a loaded file found under a new name keeps its rows; its name follows."""
     if not renames:
         return
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         for old, new in renames:
             for table in ("issues", "pages"):
                 con.execute(f"UPDATE {table} SET source_name = ? WHERE source_name = ?", [new, old])
         commit(con, {"run_id": run_id, "kind": "rename", "renamed": len(renames)})
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: dict) -> None:
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         insert(con, "runs", pl.DataFrame([{c: run.get(c) for c in TABLES["runs"].column_names}],
                                          schema=polars_schema("runs"), orient="row"))
         commit(con, {"run_id": run["run_id"], "kind": "run", "status": run["status"]})
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def forget(con: duckdb.DuckDBPyConnection, name: str, run_id: str) -> dict[str, int] | None:
@@ -342,8 +354,7 @@ def forget(con: duckdb.DuckDBPyConnection, name: str, run_id: str) -> dict[str, 
     if row is None:
         return None
     issue_id, sha = row
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         removed = {}
         for table in PAGE_TABLES + ("pages",):
             removed[table] = con.execute(f"SELECT count(*) FROM {table} WHERE issue_id = ?", [issue_id]).fetchone()[0]
@@ -352,17 +363,14 @@ def forget(con: duckdb.DuckDBPyConnection, name: str, run_id: str) -> dict[str, 
         insert(con, "quarantine", quarantine_frame([(name, sha, "forgotten", "removed by `cppcc forget`")], run_id))
         commit(con, {"run_id": run_id, "kind": "forget", "pages": -1, "source_name": name})
         return removed
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def clear_quarantine(con: duckdb.DuckDBPyConnection, name: str, run_id: str) -> int:
     n = con.execute("SELECT count(*) FROM quarantine WHERE source_name = ?", [name]).fetchone()[0]
     if n:
-        con.execute("BEGIN")
-        con.execute("DELETE FROM quarantine WHERE source_name = ?", [name])
-        commit(con, {"run_id": run_id, "kind": "retry", "source_name": name})
+        with transaction(con):
+            con.execute("DELETE FROM quarantine WHERE source_name = ?", [name])
+            commit(con, {"run_id": run_id, "kind": "retry", "source_name": name})
     return n
 
 
