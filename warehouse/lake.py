@@ -78,19 +78,32 @@ def is_legacy_duckdb_file(path: Path) -> bool:
         return False
 
 
-def _connect(settings, read_only: bool) -> duckdb.DuckDBPyConnection:
+def locked_connection(extensions: list[str], statements: list[str], failure: str) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with no extension install or autoload, the given extensions loaded from their
+    packages and `statements` run; any DuckDB error as one WarehouseError line starting with `failure`."""
     con = duckdb.connect(config=dict(LOCKED_DOWN))
     try:
-        con.execute(f"LOAD '{extension_file('ducklake')}'")
-        con.execute(f"LOAD '{extension_file('postgres_scanner' if settings.uses_postgres else 'sqlite_scanner')}'")
-        data_path = str(Path(settings.data_files).resolve()) + "/"
-        options = f"DATA_PATH '{data_path}', OVERRIDE_DATA_PATH true" + (", READ_ONLY" if read_only else "")
-        con.execute(f"ATTACH '{attach_target(settings)}' AS {ALIAS} ({options})")
-        con.execute(f"USE {ALIAS}")
+        for name in extensions:
+            con.execute(f"LOAD '{extension_file(name)}'")
+        for statement in statements:
+            con.execute(statement)
     except duckdb.Error as exc:
         con.close()
-        raise WarehouseError(f"cannot open the warehouse {settings.warehouse}: {first_line(exc)}") from None
+        raise WarehouseError(f"{failure}: {first_line(exc)}") from None
     return con
+
+
+def catalog_scanner(settings) -> str:
+    """The extension that reads the lake's catalog database."""
+    return "postgres_scanner" if settings.uses_postgres else "sqlite_scanner"
+
+
+def _connect(settings, read_only: bool) -> duckdb.DuckDBPyConnection:
+    data_path = str(Path(settings.data_files).resolve()) + "/"
+    options = f"DATA_PATH '{data_path}', OVERRIDE_DATA_PATH true" + (", READ_ONLY" if read_only else "")
+    return locked_connection(["ducklake", catalog_scanner(settings)],
+                             [f"ATTACH '{attach_target(settings)}' AS {ALIAS} ({options})", f"USE {ALIAS}"],
+                             f"cannot open the warehouse {settings.warehouse}")
 
 
 def _prepare_catalog_file(path: Path) -> None:

@@ -23,18 +23,12 @@ CATALOG = "catalog"
 
 def _catalog(settings) -> duckdb.DuckDBPyConnection:
     """The catalog database itself (SQLite or PostgreSQL), not the lake."""
-    con = duckdb.connect(config=dict(lake.LOCKED_DOWN))
-    try:
-        if settings.uses_postgres:
-            con.execute(f"LOAD '{lake.extension_file('postgres_scanner')}'")
-            con.execute(f"ATTACH '{settings.warehouse.removeprefix('postgres:')}' AS {CATALOG} (TYPE postgres)")
-        else:
-            con.execute(f"LOAD '{lake.extension_file('sqlite_scanner')}'")
-            con.execute(f"ATTACH '{settings.catalog_path.resolve()}' AS {CATALOG} (TYPE sqlite)")
-    except duckdb.Error as exc:
-        con.close()
-        raise WarehouseError(f"cannot open the catalog {settings.warehouse}: {first_line(exc)}") from None
-    return con
+    if settings.uses_postgres:
+        attach = f"ATTACH '{settings.warehouse.removeprefix('postgres:')}' AS {CATALOG} (TYPE postgres)"
+    else:
+        attach = f"ATTACH '{settings.catalog_path.resolve()}' AS {CATALOG} (TYPE sqlite)"
+    return lake.locked_connection([lake.catalog_scanner(settings)], [attach],
+                                  f"cannot open the catalog {settings.warehouse}")
 
 
 def retire_files(settings, files: list[LakeFile], info: dict) -> int | None:
