@@ -23,8 +23,8 @@ QUERIES = {
 
 def load_duckdb_file(path: Path, frames) -> float:
     """The warehouse of before: one DuckDB file with the contract's tables; each batch's frames inserted as the
-    lake inserts them (`lake.insert`), one transaction per batch."""
-    from warehouse import lake
+    lake inserts them (`load.insert`), one transaction per batch."""
+    from warehouse import connection, load
     from warehouse.contract import PAGE_TABLES, ddl
 
     path.unlink(missing_ok=True)
@@ -32,11 +32,11 @@ def load_duckdb_file(path: Path, frames) -> float:
     con.execute(ddl())
     started = time.perf_counter()
     for batch in frames:
-        con.execute("BEGIN")
-        for table in PAGE_TABLES:
-            lake.insert(con, table, batch.tables[table])
-        lake.insert(con, "pages", batch.raw_pages)
-        con.execute("COMMIT")
+        with connection.transaction(con):
+            for table in PAGE_TABLES:
+                load.insert(con, table, batch.tables[table])
+            load.insert(con, "pages", batch.raw_pages)
+            con.execute("COMMIT")
     seconds = time.perf_counter() - started
     con.close()
     return seconds
@@ -44,7 +44,7 @@ def load_duckdb_file(path: Path, frames) -> float:
 
 def main(inbox: Path, work: Path) -> None:
     from cppcc.settings import Settings
-    from warehouse import lake
+    from warehouse import connection, load, sandbox
 
     frames = batches(inbox, BATCH_PAGES)
     out = {"pages": sum(b.pages for b in frames), "batch_pages": BATCH_PAGES}
@@ -55,16 +55,16 @@ def main(inbox: Path, work: Path) -> None:
         shutil.rmtree(p) if p.is_dir() else p.unlink()
     settings = Settings(data=work / "compare-data", warehouse=str(work / "compare.ducklake"))
     started = time.perf_counter()
-    with lake.writer(settings) as con:
+    with connection.writer(settings.lake) as con:
         for batch in frames:
-            lake.commit_batch(con, batch.tables, batch.raw_pages, lake.quarantine_frame([], "bench"), "bench")
+            load.commit_batch(con, batch.tables, batch.raw_pages, load.quarantine_frame([], "bench"), "bench")
     out["lake_load"] = time.perf_counter() - started
     out["lake_bytes"] = (sum(p.stat().st_size for p in Path(settings.data_files).rglob("*") if p.is_file())
                          + Path(settings.warehouse).stat().st_size)
     con = duckdb.connect(str(path), read_only=True)
     out["duckdb_queries"] = {name: mean_seconds(con, sql) for name, sql in QUERIES.items()}
     con.close()
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         out["lake_queries"] = {name: mean_seconds(con, sql) for name, sql in QUERIES.items()}
     out["duckdb_writer_with_reader"] = duckdb_writer_with_reader(path)
     out["lake_writer_with_reader"] = lake_writer_with_reader(settings)
@@ -85,15 +85,15 @@ def duckdb_writer_with_reader(path: Path) -> str:
 
 def lake_writer_with_reader(settings) -> str:
     """A reader inside an open transaction on the lake: can a writer commit?"""
-    from warehouse import lake
+    from warehouse import connection, sandbox
 
-    with lake.reader(settings) as held:
+    with sandbox.reader(settings.lake) as held:
         held.execute("BEGIN")
         held.execute("SELECT count(*) FROM issues").fetchall()
-        with lake.writer(settings) as con:
-            con.execute("BEGIN")
-            con.execute("DELETE FROM runs")
-            lake.commit(con, {"kind": "bench"})
+        with connection.writer(settings.lake) as con:
+            with connection.transaction(con):
+                con.execute("DELETE FROM runs")
+                connection.commit(con, {"kind": "bench"})
     return "committed"
 
 

@@ -42,9 +42,9 @@ def search_queries(con, n: int = QUERIES, seed: int = 7) -> list[tuple[str, str]
 
 
 def search_figures(settings) -> dict:
-    from warehouse import lake
+    from warehouse import sandbox
 
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
         queries = search_queries(con)
         con.execute("SELECT * FROM search_articles('政协') LIMIT 1").fetchall()          # warm
@@ -69,9 +69,9 @@ def page_loads(settings) -> dict[str, list[float]]:
     from cppcc.explore import running
     from cppcc.prefect_server import free_port
     from cppcc.ui_check import EXPLORE_READY, _wait_for_app, browser, explore_pages
-    from warehouse import lake
+    from warehouse import sandbox
 
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         pages = explore_pages(con)
     out: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as profile, running(settings, port=free_port()) as (proc, url, _), \

@@ -132,7 +132,7 @@ def compare(c: dict) -> list[str]:
 def year(h: dict) -> list[str]:
     return [f"## {'A year' if h['nights'] >= 365 else str(h['nights']) + ' nights'} of nightly runs", "",
             f"{h['nights']} commits of {h['pages_per_night']} pages (each with its `runs` row), then the housekeeping "
-            f"every run ends with (`lake.housekeeping`: rows inlined in the catalog written out, snapshots older than "
+            f"every run ends with (`maintenance.housekeeping`: rows inlined in the catalog written out, snapshots older than "
             f"the setting — {h['keep_snapshots_days']} days here — expired, files under "
             f"{h['small_file_bytes'] / 1e6:g} MB merged, files nothing needs any more deleted; {h['checkpoint']:.1f} s):",
             "", "| | data files | snapshots | query (districts × metrics join) |", "|---|---|---|---|",

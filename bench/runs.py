@@ -43,10 +43,10 @@ def fresh(work: Path, name: str) -> None:
 def fresh_query(settings) -> float:
     """Seconds of one query on a new sandboxed connection (extensions loaded, catalog attached): what
     `cppcc query` pays."""
-    from warehouse import lake
+    from warehouse import sandbox
 
     started = time.perf_counter()
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         con.execute(QUERY).fetchone()
     return time.perf_counter() - started
 
@@ -54,7 +54,7 @@ def fresh_query(settings) -> float:
 def end_to_end(work: Path, size: int, api_url: str) -> dict:
     """`cppcc run` over the corpus into a new warehouse, a query every half second during the load."""
     from cppcc.errors import is_expected
-    from warehouse import lake
+    from warehouse import connection, sandbox
 
     name, inbox = f"w{size}", corpus(work, size)
     fresh(work, name)
@@ -65,7 +65,7 @@ def end_to_end(work: Path, size: int, api_url: str) -> dict:
 
     def query_while_loading(proc):
         while proc.poll() is None:
-            if lake.exists(settings):
+            if connection.exists(settings.lake):
                 try:
                     seconds = fresh_query(settings)
                     if proc.poll() is None:
@@ -80,7 +80,7 @@ def end_to_end(work: Path, size: int, api_url: str) -> dict:
             raise exc
     result = run.json()
     idle = [fresh_query(settings) for _ in range(IDLE_QUERIES)]
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         open_connection = mean_seconds(con, QUERY)
     return {"wall": run.wall, "peak": run.peak, "stages": result["seconds"], "loaded": result["loaded"],
             "quarantined": result["quarantined"], "queries": len(latencies),
@@ -121,7 +121,7 @@ def past_one_machine(work: Path, size: int, api_url: str) -> dict:
     from distributed import LocalCluster
 
     from cppcc.pg_cluster import pg_cluster
-    from warehouse import lake
+    from warehouse import read
 
     inbox = corpus(work, size)
     out = {"pages": size, "dask_workers": DASK_WORKERS}
@@ -137,6 +137,6 @@ def past_one_machine(work: Path, size: int, api_url: str) -> dict:
                    "CPPCC_DATA_FILES": str(work / "pg-files")}
             shutil.rmtree(env["CPPCC_DATA"], ignore_errors=True)
             out["dask_every_worker"] = watched(on_dask, env).wall
-            batches = [h for h in lake.history(settings_of(env), limit=100_000) if h["kind"] == "batch"]
+            batches = [h for h in read.history(settings_of(env).lake, limit=100_000) if h["kind"] == "batch"]
             out["committers"] = len({h["pid"] for h in batches})
     return out

@@ -16,7 +16,7 @@ QUERY = "SELECT a.district_name, count(*), sum(m.value) FROM metrics m JOIN arti
 
 def main(inbox: Path, work: Path, nights: int = NIGHTS) -> None:
     from cppcc.settings import Settings
-    from warehouse import lake
+    from warehouse import connection, load, maintenance, read, sandbox
 
     frames = batches(inbox, PAGES_PER_NIGHT, pages=nights * PAGES_PER_NIGHT)
     for p in work.glob("year.ducklake*"):
@@ -24,25 +24,25 @@ def main(inbox: Path, work: Path, nights: int = NIGHTS) -> None:
     settings = Settings(data=work / "year-data", warehouse=str(work / "year.ducklake"), keep_snapshots_days=0)
 
     def state() -> dict:
-        with lake.reader(settings) as con:
+        with sandbox.reader(settings.lake) as con:
             seconds = mean_seconds(con, QUERY)
         return {"files": sum(1 for p in Path(settings.data_files).rglob("*") if p.is_file()),
-                "snapshots": len(lake.history(settings, limit=100_000)), "query": seconds}
+                "snapshots": len(read.history(settings.lake, limit=100_000)), "query": seconds}
 
     started = time.perf_counter()
-    with lake.writer(settings) as con:
+    with connection.writer(settings.lake) as con:
         for night, batch in enumerate(frames):
             run_id = f"n{night}"
-            lake.commit_batch(con, batch.tables, batch.raw_pages, lake.quarantine_frame([], run_id), run_id)
-            lake.record_run(con, {"run_id": run_id, "status": "Completed"})
-    load = time.perf_counter() - started
+            load.commit_batch(con, batch.tables, batch.raw_pages, load.quarantine_frame([], run_id), run_id)
+            load.record_run(con, {"run_id": run_id, "status": "Completed"})
+    load_seconds = time.perf_counter() - started
     before = state()
     started = time.perf_counter()
-    with lake.writer(settings) as con:
-        lake.housekeeping(con)
+    with connection.writer(settings.lake) as con:
+        maintenance.housekeeping(con)
     housekeeping = time.perf_counter() - started
     print_json({"nights": len(frames), "pages_per_night": PAGES_PER_NIGHT, "keep_snapshots_days": 0,
-                "small_file_bytes": lake.SMALL_FILE_BYTES, "load": load, "before": before, "after": state(),
+                "small_file_bytes": maintenance.SMALL_FILE_BYTES, "load": load_seconds, "before": before, "after": state(),
                 "checkpoint": housekeeping})
 
 

@@ -5,12 +5,9 @@ unreachable Prefect server, a failed run) end with one line on stderr and exit 1
 traceback for those."""
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
-import unicodedata
-from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -20,6 +17,7 @@ from warehouse.errors import first_line
 
 from .environment import quiet_libraries
 from .errors import is_expected
+from .output import json_default, print_rows
 from .prefect_server import DEFAULT_HOST, DEFAULT_PORT, PrefectUnavailable
 from .settings import ENV_PREFIX, Settings, load_settings
 
@@ -78,35 +76,6 @@ def _settings(**overrides) -> Settings:
     return load_settings(**overrides)
 
 
-def _json_default(v):
-    return v.isoformat() if isinstance(v, (date, datetime)) else str(v)
-
-
-def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
-    if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif fmt == "json":
-        click.echo(json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, default=_json_default))
-    else:
-        cells = [[("" if v is None else str(v)) for v in r] for r in rows]
-        widths = [max([_cells(c)] + [_cells(r[i]) for r in cells]) for i, c in enumerate(columns)]
-        click.echo(" | ".join(_pad(c, w) for c, w in zip(columns, widths)))
-        click.echo("-+-".join("-" * w for w in widths))
-        for r in cells:
-            click.echo(" | ".join(_pad(v, w) for v, w in zip(r, widths)))
-
-
-def _cells(text: str) -> int:
-    """Terminal cells: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _cells(text))
-
-
 def _print_version(ctx, param, value):
     if value and not ctx.resilient_parsing:
         click.echo(_version())
@@ -156,7 +125,7 @@ def _report(result: dict, as_json: bool = False) -> None:
     from flows.summary import counts_line
 
     if as_json:
-        click.echo(json.dumps(result, default=_json_default))
+        click.echo(json.dumps(result, default=json_default))
         return
     click.echo(f"{result['status'].lower()}: " + counts_line(result))
     click.echo("rows added by this run: " + ", ".join(f"{t} {n}" for t, n in result["rows_added"].items()))
@@ -216,11 +185,11 @@ def _fill_demo_inbox(inbox: Path, to_stderr: bool = False) -> None:
 
 
 def _print_examples(settings: Settings) -> None:
-    from warehouse.lake import query
+    from warehouse.sandbox import query
 
     for title, sql in EXAMPLE_QUERIES:
         click.echo(f"\n-- {title}\n$ cppcc query \"{sql}\"")
-        print_rows(*query(settings, sql), "table")
+        print_rows(*query(settings.lake, sql, settings.query_limits), "table")
 
 
 @main.command(context_settings=CONTEXT)
@@ -232,11 +201,11 @@ def reprocess(warehouse, everything):
     Example: cppcc reprocess --all"""
     from flows.summary import counts_line
     from warehouse.check import require_intact
-    from warehouse.lake import require_warehouse
+    from warehouse.connection import require_warehouse
 
     settings = _settings(warehouse=warehouse)
-    require_warehouse(settings)
-    require_intact(settings)
+    require_warehouse(settings.lake)
+    require_intact(settings.lake)
     result = _flow(settings, source="stored", everything=everything)
     if not result["loaded"] and not result["quarantined"]:
         click.echo(f"every stored page is at parser version {PARSER_VERSION}; nothing to re-process")
@@ -254,21 +223,26 @@ def query_cmd(sql, warehouse, fmt):
     """Run one read-only SQL statement against the warehouse (sandboxed: no file access, no settings).
 
     Example: cppcc query "select count(*) from articles" --format csv"""
-    from warehouse.lake import query
+    from warehouse.sandbox import query
 
-    print_rows(*query(_settings(warehouse=warehouse), sql), fmt)
+    settings = _settings(warehouse=warehouse)
+    print_rows(*query(settings.lake, sql, settings.query_limits), fmt)
 
 
-@main.command("sql", context_settings={"help_option_names": ["--help"], "ignore_unknown_options": True})
+@main.command("sql", context_settings=CONTEXT)
 @warehouse_option
-@click.argument("cli_args", nargs=-1, type=click.UNPROCESSED)
-def sql_cmd(warehouse, cli_args):
-    """Open the DuckDB CLI on a private read-only snapshot of the warehouse (extra arguments go to the CLI).
+@click.option("-c", "--command", "command", default=None, metavar="SQL",
+              help="Run these statements and exit (1 if one failed); else read them from standard input or the prompt.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="Output format (`.mode` changes it in the shell).")
+def sql_cmd(warehouse, command, fmt):
+    """An interactive read-only SQL shell on the warehouse, with the sandbox and limits of `cppcc query`.
 
-    Example: cppcc sql -c "SELECT count(*) FROM metrics"  """
+    Example: cppcc sql -c "SELECT count(*) FROM metrics; SELECT count(*) FROM articles"  """
     from .sql_shell import run_shell
 
-    sys.exit(run_shell(_settings(warehouse=warehouse), list(cli_args)))
+    settings = _settings(warehouse=warehouse)
+    sys.exit(run_shell(settings.lake, settings.query_limits, command, fmt))
 
 
 @main.command(context_settings=CONTEXT)
@@ -295,9 +269,9 @@ def status(warehouse, run_count, limit):
 
     Example: cppcc status"""
     from flows.summary import counts_line
-    from warehouse.lake import status as wh_status
+    from warehouse.read import status as wh_status
 
-    info = wh_status(_settings(warehouse=warehouse), run_count, limit)
+    info = wh_status(_settings(warehouse=warehouse).lake, run_count, limit)
     click.echo("rows: " + ", ".join(f"{t} {n}" for t, n in info["counts"].items()))
     click.echo("recent runs:")
     for r in info["runs"]:
@@ -317,9 +291,9 @@ def history(warehouse, limit):
     """The warehouse's snapshots, newest first: time, run, pages and rows each commit changed.
 
     Example: cppcc history --limit 5"""
-    from warehouse.lake import history as wh_history
+    from warehouse.read import history as wh_history
 
-    for s in wh_history(_settings(warehouse=warehouse), limit):
+    for s in wh_history(_settings(warehouse=warehouse).lake, limit):
         rows = ", ".join(f"{t} {n:+d}" for t, n in (s["rows"] or {}).items())
         pages = f"{s['pages']} pages" if s["pages"] is not None else ""
         click.echo(f"{s['snapshot']:>6}  {s['time']:%Y-%m-%d %H:%M:%S}  {s['kind']:<11} {s['run_id'] or '':<12}  "
@@ -343,7 +317,7 @@ def check(inbox, warehouse, repair):
 
         for line in repair_warehouse(settings):
             click.echo(line)
-    report = inspect(settings)
+    report = inspect(settings.lake)
     if report.ok:
         click.echo(f"warehouse ok: {report.files} files in {report.tables} tables")
         return
@@ -392,7 +366,7 @@ def migrate(warehouse, source):
 
     settings = _settings(warehouse=warehouse)
     if source is not None:
-        counts = migrate_file(settings, source)
+        counts = migrate_file(settings.lake, source)
         click.echo(f"migrated {source}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     else:
         click.echo(migrate_if_needed(settings) or "nothing to migrate: no DuckDB-file warehouse is configured")

@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from warehouse.config import Lake, QueryLimits, is_postgres
+
 from .errors import CppccError
 
 ENV_PREFIX = "CPPCC_"
@@ -46,6 +48,10 @@ class Settings(BaseSettings):
                                                             "the warehouse (`cppcc run --wait`)")
     keep_snapshots_days: float = Field(30.0, ge=0, description="warehouse snapshots (time travel) are kept this "
                                                                "long, then expired and their files removed")
+    query_timeout_seconds: float = Field(60.0, gt=0, description="a query of `cppcc query`, `cppcc sql` or the "
+                                                                "explorer that runs longer is stopped")
+    query_memory_limit: str = Field("2GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+                                    description="the memory one such query may use (DuckDB's `memory_limit`)")
 
     @model_validator(mode="after")
     def _derive_paths(self) -> "Settings":
@@ -62,12 +68,21 @@ class Settings(BaseSettings):
 
     @property
     def uses_postgres(self) -> bool:
-        return str(self.warehouse).startswith("postgres:")
+        return is_postgres(self.warehouse)
+
+    @property
+    def lake(self) -> Lake:
+        """Where the warehouse is: what every warehouse function takes."""
+        return Lake(str(self.warehouse), Path(self.data_files), self.keep_snapshots_days)
 
     @property
     def catalog_path(self) -> Path | None:
         """The SQLite catalog file, or None for a PostgreSQL catalog."""
-        return None if self.uses_postgres else Path(self.warehouse)
+        return self.lake.catalog_path
+
+    @property
+    def query_limits(self) -> QueryLimits:
+        return QueryLimits(self.query_timeout_seconds, self.query_memory_limit)
 
     def resolved(self) -> "Settings":
         """The same settings with absolute paths: a scheduled run starts in another working folder."""

@@ -106,11 +106,11 @@ def explore_pages(con) -> dict[str, tuple[str, list[str]]]:
 
 def check_explore(settings, data_dir: Path, profile: Path, run_id: str) -> dict[str, float]:
     """Every explore page and the Data Docs index; seconds per page. Raises unless each shows what it must."""
-    from warehouse import lake
+    from warehouse import sandbox
 
     from .explore import running
 
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         pages = explore_pages(con)
     with running(settings, port=free_port()) as (proc, url, docs), browser(profile) as b:
         _wait_for_app(proc, url)
@@ -175,10 +175,10 @@ def ui_check(data_dir: Path) -> Path:
             raise RuntimeError(f"flow run {run_name!r} is not on {page} (screenshot: {screenshot})")
         print(f"flow run {run_name!r} is on the flow-runs page; screenshot: {screenshot}")
         from .settings import load_settings
-        from warehouse import lake
+        from warehouse import sandbox
 
         settings = load_settings(data=Path(scratch), inbox=str(inbox))
-        with lake.reader(settings) as con:
+        with sandbox.reader(settings.lake) as con:
             run_id = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
         seconds = check_explore(settings, data_dir.resolve(), Path(scratch) / "chromium-explore", run_id)
     print("explore pages and the Data Docs index show what they must, nothing requested off the machine: "

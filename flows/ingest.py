@@ -28,7 +28,7 @@ from prefect.utilities.annotations import quote
 from cppcc.errors import is_expected
 from cppcc.settings import Settings
 from transforms import PARSER_VERSION
-from warehouse import lake
+from warehouse import connection, load, maintenance, read
 from warehouse.errors import WarehouseFailure, first_line
 
 from . import FLOW_NAME, workers
@@ -57,7 +57,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, parsed: list[ParsedPage], in_
     """One frame per table for the batch's parsed pages, checked by the GX suites (in the validator process,
     or here); pages whose rows fail are marked (stage `validate`) and left out of the frames."""
     frames = build_frames([p for p in parsed if p.ok])
-    taken = lake.taken_keys(con, frames.tables)
+    taken = load.taken_keys(con, frames.tables)
     if in_process:
         from expectations import validate_batch as run_suites
 
@@ -88,7 +88,7 @@ def commit_batch(con: duckdb.DuckDBPyConnection, frames: BatchFrames, parsed: li
     data's sake, each page is committed on its own so the bad one is isolated (stage `load`)."""
     rejected = [p for p in parsed if not p.ok]
     try:
-        lake.commit_batch(con, frames.tables, frames.raw_pages, _quarantine_rows(rejected, run_id), run_id)
+        load.commit_batch(con, frames.tables, frames.raw_pages, _quarantine_rows(rejected, run_id), run_id)
     except (duckdb.TransactionException, WarehouseFailure):
         raise       # a conflicting commit: the task's retry runs it again; the warehouse's own failure: the run fails
     except duckdb.Error:
@@ -99,17 +99,17 @@ def commit_batch(con: duckdb.DuckDBPyConnection, frames: BatchFrames, parsed: li
 
 def _commit_page_by_page(con, frames: BatchFrames, parsed: list[ParsedPage], run_id: str) -> None:
     rejected = [p for p in parsed if not p.ok]
-    lake.record_quarantine(con, _quarantine_rows(rejected, run_id), run_id)
+    load.record_quarantine(con, _quarantine_rows(rejected, run_id), run_id)
     for page in (p for p in parsed if p.ok):
         issue_id = page.rows.issues[0]["issue_id"]
         one = frames.without({i for i in frames.tables["issues"]["issue_id"].to_list() if i != issue_id})
         try:
-            lake.commit_batch(con, one.tables, one.raw_pages, _quarantine_rows([], run_id), run_id)
+            load.commit_batch(con, one.tables, one.raw_pages, _quarantine_rows([], run_id), run_id)
         except WarehouseFailure:
             raise                           # no fault of the page: nothing is quarantined
         except duckdb.Error as exc:
             page.reject("load", first_line(exc))
-            lake.record_quarantine(con, _quarantine_rows([page], run_id), run_id)
+            load.record_quarantine(con, _quarantine_rows([page], run_id), run_id)
 
 
 @task(name="process-batch", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
@@ -117,7 +117,7 @@ def process_batch(settings: Settings, pages: list[SourcePage], run_id: str) -> t
     """Parse, validate and commit one batch with a connection of its own: what a Dask worker does when the
     catalog is PostgreSQL and every worker commits (no single writer). Returns the pages and rows added."""
     parsed = parse_chunk(pages, settings.max_file_bytes)
-    with lake.writer(settings) as con:
+    with connection.writer(settings.lake) as con:
         frames = validate_batch.fn(con, parsed, in_process=True)
         commit_batch.fn(con, frames, parsed, run_id)
     return _slim(parsed), {table: frame.height for table, frame in frames.tables.items()}
@@ -125,7 +125,7 @@ def process_batch(settings: Settings, pages: list[SourcePage], run_id: str) -> t
 
 @task(name="housekeeping", cache_policy=NO_CACHE)
 def housekeeping(con: duckdb.DuckDBPyConnection) -> None:
-    lake.housekeeping(con)
+    maintenance.housekeeping(con)
 
 
 # ---------------------------------------------------------------- the flow
@@ -144,10 +144,10 @@ def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox
     try:
         with run_lock(lock_path(settings), settings.lock_wait_seconds, on_wait=lambda holder: logger.warning(
                 "another run (pid %s) holds the warehouse; waiting up to %.0f s", holder, settings.lock_wait_seconds)):
-            with lake.writer(settings) as con:
+            with connection.writer(settings.lake) as con:
                 _ingest(con, settings, summary, force, source, only, everything, distributed, logger)
                 summary.finish("Completed")
-                lake.record_run(con, summary.as_row())
+                load.record_run(con, summary.as_row())
     except Exception as exc:
         summary.finish("Skipped" if isinstance(exc, RunLocked) else "Failed", first_line(exc))
         if is_expected(exc):          # one the operator can act on: its line says it all; else a bug's traceback
@@ -165,13 +165,13 @@ def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox
 def _ingest(con, settings: Settings, summary: RunSummary, force: bool, source: str, only, everything: bool,
             distributed: bool, logger) -> None:
     with _timed(summary, "plan"):
-        removed = lake.remove_orphaned_files(con)
+        removed = maintenance.remove_orphaned_files(con)
         if removed:
             logger.info("removed %d data files an interrupted commit left behind", removed)
         if source == "stored":
-            plan = plan_stored(lake.stored_pages(con, everything, PARSER_VERSION))
+            plan = plan_stored(read.stored_pages(con, everything, PARSER_VERSION))
         else:
-            plan = plan_inbox(Path(settings.inbox), lake.known_pages(con), lake.quarantined(con),
+            plan = plan_inbox(Path(settings.inbox), read.known_pages(con), read.quarantined(con),
                               settings.settle_seconds, force, only)
     summary.planned(plan)
     logger.info(counts_line(plan.counters()))
@@ -217,7 +217,7 @@ def _data_docs(settings: Settings, summary: RunSummary, logger) -> None:
 def _close_run(con, summary: RunSummary) -> None:
     with _timed(summary, "housekeeping"):
         housekeeping(con)
-    summary.totals = lake.row_counts(con)
+    summary.totals = read.row_counts(con)
 
 
 def _validate_and_commit(con, future, summary: RunSummary, settings: Settings, logger) -> None:
@@ -250,12 +250,12 @@ def _finish_batch(parsed: list[ParsedPage], rows: dict[str, int], summary: RunSu
 
 def _record_plan_outcomes(con, plan: Plan, summary: RunSummary, settings: Settings, logger) -> None:
     """Renamed files follow their rows; duplicates and unreadable files are recorded (one commit each)."""
-    lake.rename_pages(con, [(old, page.name) for page, old in plan.renamed], summary.run_id)
+    load.rename_pages(con, [(old, page.name) for page, old in plan.renamed], summary.run_id)
     for page, old in plan.renamed:
         logger.info("renamed: %s is the loaded file %s; its rows now carry the new name", page.name, old)
     rows = [(page.name, page.sha256, "duplicate", f"same content as {original}") for page, original in plan.duplicates]
     rows += [(u.name, None, "read", u.reason) for u in plan.unreadable]
-    lake.record_quarantine(con, lake.quarantine_frame(rows, summary.run_id), summary.run_id)
+    load.record_quarantine(con, load.quarantine_frame(rows, summary.run_id), summary.run_id)
     for page, original in plan.duplicates:
         logger.info("duplicate: %s has the same content as %s; not loaded again", page.name, original)
     for u in plan.unreadable:
@@ -265,7 +265,7 @@ def _record_plan_outcomes(con, plan: Plan, summary: RunSummary, settings: Settin
 
 
 def _quarantine_rows(pages: list[ParsedPage], run_id: str):
-    return lake.quarantine_frame([(p.page.name, p.sha256 or p.page.sha256, p.stage, p.reason) for p in pages], run_id)
+    return load.quarantine_frame([(p.page.name, p.sha256 or p.page.sha256, p.stage, p.reason) for p in pages], run_id)
 
 
 def _slim(parsed: list[ParsedPage]) -> list[ParsedPage]:
@@ -296,8 +296,8 @@ def _timed(summary: RunSummary, stage: str):
 def _record_unfinished_run(settings: Settings, summary: RunSummary, logger) -> None:
     """A failed or skipped run still gets its row in `runs` (another commit: appends never conflict)."""
     try:
-        with lake.writer(settings) as con:
-            lake.record_run(con, summary.as_row())
+        with connection.writer(settings.lake) as con:
+            load.record_run(con, summary.as_row())
     except Exception as exc:   # the warehouse itself may be what failed
         logger.error("could not record the run in the warehouse: %s", first_line(exc))
 

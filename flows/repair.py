@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cppcc.settings import Settings
 from transforms.lexicons import load_districts
-from warehouse import lake
+from warehouse import connection, load, sandbox
 from warehouse.check import META, Damage, inspect, marker_path
 from warehouse.contract import PAGE_TABLES
 from warehouse.salvage import retire_files
@@ -35,27 +35,27 @@ LOST_WITHOUT_SOURCE = {"runs": "run history rows", "quarantine": "quarantine rec
 def repair(settings: Settings) -> list[str]:
     """Repair the warehouse; the lines that say what was done (none when nothing was damaged)."""
     with run_lock(lock_path(settings), settings.lock_wait_seconds):
-        report = inspect(settings)
+        report = inspect(settings.lake)
         if report.ok:
             return []
         record = report.interrupted or {"run_id": f"repair-{uuid.uuid4().hex[:8]}", "files": []}
         if report.damaged:
             record["files"] += _described(settings, report.damaged)
             _save(settings, record)
-            retire_files(settings, [d.file for d in report.damaged],
+            retire_files(settings.lake, [d.file for d in report.damaged],
                          {"run_id": record["run_id"], "files": [f["path"] for f in record["files"]]})
         lines = [f"took out {len(report.damaged)} damaged files: "
                  + "; ".join(d.line(settings.data_files) for d in report.damaged)] if report.damaged else \
                 ["finishing the repair that did not finish"]
         lines += _reload(settings, record)
-        marker_path(settings).unlink(missing_ok=True)
+        marker_path(settings.lake).unlink(missing_ok=True)
     return lines
 
 
 def _described(settings: Settings, damaged: list[Damage]) -> list[dict]:
     """What each damaged file held, from the catalog: its table, rows, and the range of its issue_ids."""
     out = []
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         for d in damaged:
             f = d.file
             span = con.execute(
@@ -71,7 +71,7 @@ def _described(settings: Settings, damaged: list[Damage]) -> list[dict]:
 
 
 def _save(settings: Settings, record: dict) -> None:
-    path = marker_path(settings)
+    path = marker_path(settings.lake)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(record, indent=1))
@@ -86,7 +86,7 @@ def _reload(settings: Settings, record: dict) -> list[str]:
         lost = sum(f["rows"] or 0 for f in files if f["table"] == table)
         if lost:
             lines.append(f"{table}: {lost} {what} were in the damaged files and are lost")
-    with lake.writer(settings) as con:
+    with connection.writer(settings.lake) as con:
         if any(f["table"] == "districts" for f in files):
             _refill_districts(con, record["run_id"])
             lines.append("districts: filled again from the lexicon")
@@ -162,14 +162,14 @@ def _commit(con, batch: list[ParsedPage], run_id: str) -> None:
     from expectations import validate_batch
 
     frames = build_frames([p for p in batch if p.ok])
-    failures = validate_batch(frames.tables, lake.taken_keys(con, frames.tables))
+    failures = validate_batch(frames.tables, load.taken_keys(con, frames.tables))
     for page in batch:
         if page.ok and page.rows.issues[0]["issue_id"] in failures:
             page.reject("validate", "; ".join(sorted(set(failures[page.rows.issues[0]["issue_id"]]))))
     if failures:
         frames = frames.without(set(failures))
     rejected = [(p.page.name, p.sha256 or p.page.sha256, p.stage, p.reason) for p in batch if not p.ok]
-    lake.commit_batch(con, frames.tables, frames.raw_pages, lake.quarantine_frame(rejected, run_id), run_id)
+    load.commit_batch(con, frames.tables, frames.raw_pages, load.quarantine_frame(rejected, run_id), run_id)
 
 
 def _drop(con, issue_ids: list[str], run_id: str) -> None:
@@ -177,23 +177,15 @@ def _drop(con, issue_ids: list[str], run_id: str) -> None:
     and an absent page's file is new to the next run."""
     if not issue_ids:
         return
-    con.execute("BEGIN")
-    try:
+    with connection.transaction(con):
         for table in PAGE_HOLDERS:
             con.execute(f"DELETE FROM {table} WHERE issue_id IN (SELECT unnest(?::VARCHAR[]))", [issue_ids])
-        lake.commit(con, {"run_id": run_id, "kind": "repair", "pages": -len(issue_ids)})
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        connection.commit(con, {"run_id": run_id, "kind": "repair", "pages": -len(issue_ids)})
 
 
 def _refill_districts(con, run_id: str) -> None:
-    con.execute("BEGIN")
-    try:
+    with connection.transaction(con):
         con.execute("DELETE FROM districts")
         con.executemany("INSERT INTO districts VALUES (?, ?, ?, ?)",
                         [(d.code, d.name, d.short_name, d.kind) for d in load_districts()])
-        lake.commit(con, {"run_id": run_id, "kind": "repair"})
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        connection.commit(con, {"run_id": run_id, "kind": "repair"})

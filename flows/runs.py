@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cppcc.errors import CppccError
 from cppcc.settings import Settings
-from warehouse import lake
+from warehouse import connection, load, read, sandbox
 from warehouse.check import refuse_if_damaged
 from warehouse.errors import WarehouseMissing
 from warehouse.migrate import legacy_source, migrate
@@ -20,10 +20,10 @@ class NotFound(CppccError):
 
 def migrate_if_needed(settings: Settings) -> str | None:
     """Migrate the old DuckDB-file warehouse this configuration points at; a line saying so, or None."""
-    legacy = legacy_source(settings)
+    legacy = legacy_source(settings.lake, settings.data)
     if legacy is None:
         return None
-    counts = migrate(settings, legacy)
+    counts = migrate(settings.lake, legacy)
     return (f"migrated {legacy} into the DuckLake warehouse {settings.warehouse} "
             f"({', '.join(f'{t} {n}' for t, n in counts.items())}); the old file is kept as {legacy}.pre-ducklake")
 
@@ -33,9 +33,9 @@ def preview(settings: Settings, force: bool = False) -> Plan:
     check_inbox(Path(settings.inbox))
     loaded, held = {}, {}
     try:
-        with lake.reader(settings) as con:
-            refuse_if_damaged(con, settings)
-            loaded, held = lake.known_pages(con), lake.quarantined(con)
+        with sandbox.reader(settings.lake) as con:
+            refuse_if_damaged(con, settings.lake)
+            loaded, held = read.known_pages(con), read.quarantined(con)
     except WarehouseMissing:     # the first run creates it
         pass
     return plan_inbox(Path(settings.inbox), loaded, held, settings.settle_seconds, force)
@@ -59,9 +59,9 @@ def retry(settings: Settings, name: str) -> dict:
     """Re-try one quarantined file after the operator fixed it: back from the quarantine folder into the inbox
     if it is there, its quarantine record cleared, then a run over just that file."""
     inbox_file, parked = Path(settings.inbox) / name, Path(settings.quarantine) / name
-    with lake.writer(settings) as con:
-        refuse_if_damaged(con, settings)
-        held = lake.quarantined(con)
+    with connection.writer(settings.lake) as con:
+        refuse_if_damaged(con, settings.lake)
+        held = read.quarantined(con)
         if name not in held and not parked.exists():
             raise NotFound(f"{name} is not quarantined (see `cppcc status`)")
         if not inbox_file.exists() and parked.exists():
@@ -70,15 +70,15 @@ def retry(settings: Settings, name: str) -> dict:
         if not inbox_file.exists():
             raise NotFound(f"{name} is in neither {settings.inbox} nor {settings.quarantine}: put the fixed file "
                               f"back in the inbox")
-        lake.clear_quarantine(con, name, "retry")
+        load.clear_quarantine(con, name, "retry")
     return run_flow(settings, only=[name])
 
 
 def forget(settings: Settings, name: str) -> dict[str, int]:
     """Remove one page's rows and stored raw page; later runs leave the file alone until `cppcc retry`."""
-    with lake.writer(settings) as con:
-        refuse_if_damaged(con, settings)
-        removed = lake.forget(con, name, "forget")
+    with connection.writer(settings.lake) as con:
+        refuse_if_damaged(con, settings.lake)
+        removed = load.forget(con, name, "forget")
     if removed is None:
         raise NotFound(f"no page named {name} in the warehouse (names are paths relative to the inbox)")
     return removed

@@ -1,3 +1,4 @@
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -53,17 +54,50 @@ def settings(tmp_path):
 
 def table_rows(settings, skip=("runs",)) -> dict[str, list[tuple]]:
     """Every row of every table (sorted), minus timestamp columns and the tables in `skip`."""
-    from warehouse import lake
+    from warehouse import sandbox
     from warehouse.contract import TABLES
 
     out = {}
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         for name, table in TABLES.items():
             if name in skip:
                 continue
             columns = ", ".join(c.name for c in table.columns if c.type not in TIMESTAMPS and c.name != "run_id")
             out[name] = sorted(con.execute(f"SELECT {columns} FROM {name}").fetchall(), key=repr)
     return out
+
+
+def load_inbox(settings, inbox: Path, run_id: str = "test") -> None:
+    from flows.batch import build_frames
+    from flows.parsed import parse_chunk
+    from flows.sources import plan_inbox
+    from warehouse import connection, load
+
+    parsed = parse_chunk(plan_inbox(inbox, {}, {}).new, settings.max_file_bytes)
+    frames = build_frames([p for p in parsed if p.ok])
+    with connection.writer(settings.lake) as con:
+        load.commit_batch(con, frames.tables, frames.raw_pages, load.quarantine_frame([], run_id), run_id)
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    """A warehouse of four generated pages, loaded without Prefect."""
+    from cppcc.generate import write_pages
+
+    settings = make_settings(tmp_path)
+    write_pages(Path(settings.inbox), 4, seed=21)
+    load_inbox(settings, Path(settings.inbox))
+    return settings
+
+
+def data_files(settings) -> list[str]:
+    return sorted(str(p) for p in Path(settings.data_files).rglob("*") if p.is_file())
+
+
+def fingerprint(settings) -> tuple:
+    """Rows of every table, the data files and the catalog's bytes."""
+    return table_rows(settings, skip=()), data_files(settings), hashlib.sha256(
+        Path(settings.warehouse).read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="session")

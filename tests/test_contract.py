@@ -1,7 +1,6 @@
 """One table contract: the DDL, the frames' schemas and the GX suites all come from warehouse/contract.py,
 and the parser's rows carry exactly its columns."""
 import duckdb
-import polars as pl
 import pytest
 
 from cppcc.generate import generate_page

@@ -7,11 +7,11 @@ import pytest
 
 from cppcc.explore import STREAMLIT_OPTIONS, data, streamlit_command
 from test_views import I1, I2, TITLE, hand_made  # noqa: F401 — the fixture
-from warehouse import lake
+from warehouse import sandbox
 
 
 def test_the_pages_queries_answer_from_the_views(hand_made):  # noqa: F811
-    with lake.reader(hand_made) as con:
+    with sandbox.reader(hand_made.lake) as con:
         assert data.totals(con)["articles"] == 4
         assert data.articles_per_district(con).rows() == [("江津区", 3), ("永川区", 1)]
         total, hits = data.search_articles(con, "古镇 保护")
@@ -28,7 +28,7 @@ def test_the_pages_queries_answer_from_the_views(hand_made):  # noqa: F811
 
 
 def test_a_refused_search_is_a_message_not_an_error(hand_made):  # noqa: F811
-    with lake.reader(hand_made) as con:
+    with sandbox.reader(hand_made.lake) as con:
         for q in ["", "“”%%", "'; DROP " * 20]:
             with pytest.raises(data.SearchRefused) as caught:
                 data.search_articles(con, q)
@@ -47,7 +47,7 @@ def test_metrics_are_marked_where_they_stand_in_the_body():
 
 
 def test_the_csv_opens_in_spreadsheets_with_its_chinese(hand_made):  # noqa: F811
-    with lake.reader(hand_made) as con:
+    with sandbox.reader(hand_made.lake) as con:
         csv = data.proposals_csv(data.proposals(con))
     assert csv.startswith("\ufeff".encode()) and TITLE in csv.decode("utf-8-sig").splitlines()[1]
 

@@ -15,33 +15,33 @@ def test_disk_full_during_the_commit_fails_the_run_quarantines_nothing_and_the_n
     from cppcc.generate import write_pages
     from flows.ingest import nightly_ingest, run_and_report
     from flows.lock import RunFailed
-    from warehouse import lake
+    from warehouse import load, sandbox
 
     settings = make_settings(tmp_path)
     write_pages(Path(settings.inbox), 3, seed=16)
     files = sorted(p.name for p in Path(settings.inbox).iterdir())
-    real_insert = lake.insert
+    real_insert = load.insert
 
     def disk_full(con, table, frame):
         if table != "runs":
             raise duckdb.IOException("No space left on device")
         real_insert(con, table, frame)
 
-    monkeypatch.setattr(lake, "insert", disk_full)
+    monkeypatch.setattr(load, "insert", disk_full)
     with temporary_settings({PREFECT_API_URL: prefect_api}), \
             pytest.raises(RunFailed, match="No space left on device") as failed:
         run_and_report(nightly_ingest, settings=settings)
     assert "\n" not in str(failed.value) and "cannot rollback" not in str(failed.value)
-    assert lake.query(settings, "SELECT count(*) FROM quarantine")[1] == [(0,)]
-    assert lake.query(settings, "SELECT count(*) FROM issues")[1] == [(0,)]
+    assert sandbox.query(settings.lake, "SELECT count(*) FROM quarantine")[1] == [(0,)]
+    assert sandbox.query(settings.lake, "SELECT count(*) FROM issues")[1] == [(0,)]
     assert not Path(settings.quarantine).exists() or not any(Path(settings.quarantine).iterdir())
     assert sorted(p.name for p in Path(settings.inbox).iterdir()) == files
 
-    monkeypatch.setattr(lake, "insert", real_insert)         # the fault is gone
+    monkeypatch.setattr(load, "insert", real_insert)         # the fault is gone
     with temporary_settings({PREFECT_API_URL: prefect_api}):
         run_and_report(nightly_ingest, settings=settings)
-    assert lake.query(settings, "SELECT count(*) FROM issues")[1] == [(3,)]
-    assert lake.query(settings, "SELECT count(*) FROM quarantine")[1] == [(0,)]
+    assert sandbox.query(settings.lake, "SELECT count(*) FROM issues")[1] == [(3,)]
+    assert sandbox.query(settings.lake, "SELECT count(*) FROM quarantine")[1] == [(0,)]
 
 
 class _RollbackFails:
@@ -57,13 +57,13 @@ class _RollbackFails:
 
 
 def test_a_failing_rollback_does_not_mask_the_original_error():
-    from warehouse import lake
+    from warehouse import connection
     from warehouse.errors import WarehouseFailure
 
     con = _RollbackFails(duckdb.connect())
     with pytest.raises(ValueError, match="the original error"):
-        with lake.transaction(con):
+        with connection.transaction(con):
             raise ValueError("the original error")
     with pytest.raises(WarehouseFailure, match="attempt to write a readonly database"):
-        with lake.transaction(_RollbackFails(duckdb.connect())):
+        with connection.transaction(_RollbackFails(duckdb.connect())):
             raise duckdb.IOException("attempt to write a readonly database\nmore detail")

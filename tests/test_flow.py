@@ -171,7 +171,7 @@ def test_a_failed_run_is_recorded_with_its_reason_and_artifact(tmp_path, prefect
     from cppcc.prefect_server import latest_flow_run
     from flows.ingest import nightly_ingest, run_and_report
     from flows.lock import RunFailed
-    from warehouse import lake
+    from warehouse import maintenance, sandbox
 
     settings = make_settings(tmp_path)
     write_pages(Path(settings.inbox), 2, seed=33)
@@ -179,10 +179,10 @@ def test_a_failed_run_is_recorded_with_its_reason_and_artifact(tmp_path, prefect
     def broken(con):
         raise OSError("disk full while merging files")
 
-    monkeypatch.setattr(lake, "housekeeping", broken)
+    monkeypatch.setattr(maintenance, "housekeeping", broken)
     with temporary_settings({PREFECT_API_URL: prefect_api}), pytest.raises(RunFailed, match="disk full"):
         run_and_report(nightly_ingest, settings=settings)
-    runs = lake.query(settings, "SELECT status, reason FROM runs")[1]
+    runs = sandbox.query(settings.lake, "SELECT status, reason FROM runs")[1]
     assert runs == [("Failed", "disk full while merging files")]
     flow_run = latest_flow_run(prefect_api)
     assert flow_run["state_type"] == "FAILED" and "disk full" in flow_run["state"]["message"]

@@ -16,7 +16,7 @@ import pytest
 from conftest import make_settings, table_rows
 from cppcc.generate import write_pages
 from cppcc.prefect_server import latest_flow_run
-from warehouse import lake
+from warehouse import connection, sandbox
 
 BIN = Path(sys.executable).parent
 CRASH_TRIALS = 20
@@ -71,7 +71,7 @@ def wait_for(check, timeout: float, step: float = 0.5):
 
 def orphans(root: Path) -> list:
     """Data files no snapshot refers to (what an interrupted commit leaves behind)."""
-    with lake.writer(make_settings(root)) as con:
+    with connection.writer(make_settings(root).lake) as con:
         return con.execute("CALL ducklake_delete_orphaned_files('wh', dry_run => true, older_than => now())").fetchall()
 
 
@@ -230,7 +230,7 @@ def test_a_run_that_cannot_get_the_lock_skips_says_so_and_is_recorded(prefect_ap
     assert result.returncode == 1 and "skipped: another run" in result.stderr, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("Error: skipped: another run"), result.stderr
-    runs = lake.query(make_settings(tmp_path), "SELECT status, loaded FROM runs")[1]
+    runs = sandbox.query(make_settings(tmp_path).lake, "SELECT status, loaded FROM runs")[1]
     assert runs == [("Skipped", 0)]
 
 
@@ -239,8 +239,8 @@ import sys, time, duckdb
 sys.path[:0] = [sys.argv[3]]
 from conftest import make_settings
 from pathlib import Path
-from warehouse import lake
-with lake.reader(make_settings(Path(sys.argv[1]))) as con:
+from warehouse import connection, sandbox
+with sandbox.reader(make_settings(Path(sys.argv[1])).lake) as con:
     con.execute("BEGIN")
     con.execute("SELECT count(*) FROM articles").fetchall()
     print("holding", flush=True)
@@ -260,12 +260,12 @@ def test_readers_held_open_for_the_whole_run_never_block_it(corpus, prefect_api,
     python_reader = subprocess.Popen([sys.executable, "-c", HOLD_PYTHON_READER, str(tmp_path), "120",
                                       str(Path(__file__).parent)], stdout=subprocess.PIPE, text=True)
     assert python_reader.stdout.readline().strip() == "holding"
-    from cppcc.sql_shell import cli_binary
+    import duckdb_cli          # the DuckDB CLI (test extra), as an analyst's own reader
 
     settings = make_settings(tmp_path)
-    attach = (f"LOAD '{lake.extension_file('ducklake')}'; LOAD '{lake.extension_file('sqlite_scanner')}'; "
-              f"ATTACH '{lake.attach_target(settings)}' AS wh (READ_ONLY); SELECT count(*) FROM wh.issues;")
-    cli_reader = subprocess.Popen([str(cli_binary()), "-cmd", attach], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    attach = (f"LOAD '{connection.extension_file('ducklake')}'; LOAD '{connection.extension_file('sqlite_scanner')}'; "
+              f"ATTACH '{settings.lake.attach_target()}' AS wh (READ_ONLY); SELECT count(*) FROM wh.issues;")
+    cli_reader = subprocess.Popen([str(Path(duckdb_cli.__file__).parent / "duckdb"), "-cmd", attach], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
     try:
         started = time.monotonic()

@@ -13,16 +13,16 @@ from cppcc.generate import write_pages
 from flows.batch import build_frames
 from flows.parsed import parse_chunk
 from flows.sources import plan_inbox
-from warehouse import check, lake
+from warehouse import check, connection, load, maintenance, read, sandbox
 
 PAGES, BATCH = 24, 12         # two commits, each big enough that every page table writes a Parquet file
 
 
-def load(settings, pages) -> None:
+def load_pages(settings, pages) -> None:
     parsed = parse_chunk(pages, settings.max_file_bytes)
     frames = build_frames([p for p in parsed if p.ok])
-    with lake.writer(settings) as con:
-        lake.commit_batch(con, frames.tables, frames.raw_pages, lake.quarantine_frame([], "test"), "test")
+    with connection.writer(settings.lake) as con:
+        load.commit_batch(con, frames.tables, frames.raw_pages, load.quarantine_frame([], "test"), "test")
 
 
 def build(root: Path):
@@ -30,7 +30,7 @@ def build(root: Path):
     write_pages(Path(settings.inbox), PAGES, seed=16)
     new = plan_inbox(Path(settings.inbox), {}, {}).new
     for start in range(0, len(new), BATCH):
-        load(settings, new[start:start + BATCH])
+        load_pages(settings, new[start:start + BATCH])
     return settings
 
 
@@ -51,7 +51,7 @@ def warehouse(clean, tmp_path):
 
 
 def files_of(settings, table: str) -> list[Path]:
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         return [Path(f.path) for f in check.lake_files(con) if f.table == table and f.kind == "data"]
 
 
@@ -66,7 +66,7 @@ def shown(settings, path: Path) -> str:
 
 
 def test_a_healthy_warehouse_checks_ok(warehouse):
-    with lake.reader(warehouse) as con:
+    with sandbox.reader(warehouse.lake) as con:
         files = check.lake_files(con)
     assert {f.table for f in files} >= {"issues", "articles", "proposals", "metrics", "pages"}
     result = cli(warehouse, "check")
@@ -126,7 +126,7 @@ def test_repair_restores_every_row_of_a_clean_build(warehouse, clean):
     assert table_rows(warehouse) == clean[1]
     assert cli(warehouse, "check").exit_code == 0
     assert not check.marker_path(warehouse).exists()
-    history = lake.history(warehouse, limit=5)
+    history = read.history(warehouse.lake, limit=5)
     assert "repair" in [s["kind"] for s in history]
 
 
@@ -138,13 +138,13 @@ def test_after_a_repair_runs_and_forget_work(warehouse, clean):
 
     plan = preview(warehouse)
     assert sorted(p.name for p in plan.new) == sorted(str(p.relative_to(warehouse.inbox)) for p in extra)
-    load(warehouse, plan.new)
+    load_pages(warehouse, plan.new)
     forgotten = cli(warehouse, "forget", "2025-01-01_demo_16_00000.txt")
     assert forgotten.exit_code == 0 and forgotten.output.startswith("forgot 2025-01-01_demo_16_00000.txt: ")
-    with lake.reader(warehouse) as con:
+    with sandbox.reader(warehouse.lake) as con:
         assert con.execute("SELECT count(*) FROM issues").fetchone()[0] == PAGES + 2 - 1
-    with lake.writer(warehouse) as con:
-        lake.housekeeping(con)
+    with connection.writer(warehouse.lake) as con:
+        maintenance.housekeeping(con)
     assert cli(warehouse, "check").exit_code == 0
 
 
@@ -162,7 +162,7 @@ def test_a_page_whose_raw_bytes_are_lost_is_named_to_put_back(warehouse, clean):
     assert len(wanted) == 1, result.output
     names = wanted[0].rsplit(": ", 1)[1].split(", ")
     assert len(names) == PAGES
-    with lake.reader(warehouse) as con:
+    with sandbox.reader(warehouse.lake) as con:
         assert {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("issues", "articles", "metrics", "pages")} == dict.fromkeys(
             ("issues", "articles", "metrics", "pages"), 0)
@@ -172,7 +172,7 @@ def test_a_page_whose_raw_bytes_are_lost_is_named_to_put_back(warehouse, clean):
     plan = preview(warehouse)
     assert sorted(p.name for p in plan.new) == sorted(names)
     for start in range(0, len(plan.new), BATCH):
-        load(warehouse, plan.new[start:start + BATCH])
+        load_pages(warehouse, plan.new[start:start + BATCH])
     assert table_rows(warehouse) == clean[1]
 
 
@@ -205,11 +205,11 @@ def test_a_damaged_delete_file_takes_its_data_file_with_it(tmp_path):
         settings = build(root)
         page = Path(settings.inbox) / "2025-01-01_demo_16_00000.txt"
         page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-        load(settings, [p for p in plan_inbox(Path(settings.inbox), {}, {}).new if p.name == page.name])
+        load_pages(settings, [p for p in plan_inbox(Path(settings.inbox), {}, {}).new if p.name == page.name])
         return settings
 
     reference, settings = replaced(tmp_path / "reference"), replaced(tmp_path / "damaged")
-    with lake.reader(settings) as con:
+    with sandbox.reader(settings.lake) as con:
         deletes = [f for f in check.lake_files(con) if f.kind == "delete"]
     assert deletes
     Path(deletes[0].path).unlink()

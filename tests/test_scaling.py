@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import make_settings, table_rows
 from cppcc.generate import write_pages
-from warehouse import lake
+from warehouse import read
 
 BIN = Path(sys.executable).parent
 
@@ -33,7 +33,7 @@ def test_dask_workers_each_commit_their_batches_to_a_postgres_catalog(postgres, 
     assert "process_batch" in ran and "parse_pages" not in ran, ran
     assert "loaded 60, quarantined 1" in result.stdout, result.stdout
 
-    committers = {h["pid"] for h in lake.history(shared, limit=100) if h["kind"] == "batch"}
+    committers = {h["pid"] for h in read.history(shared.lake, limit=100) if h["kind"] == "batch"}
     assert len(committers) >= 2, f"batches committed by {committers}: one writer only"
 
     (tmp_path / "local" / "inbox").mkdir(parents=True)

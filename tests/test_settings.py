@@ -1,6 +1,5 @@
 """One validated settings object: defaults written once, bad values named in one line, a config file,
 and the README's table generated from it."""
-import re
 from pathlib import Path
 
 import pytest

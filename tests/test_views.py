@@ -13,8 +13,8 @@ from conftest import SHARED, make_settings
 from flows.batch import build_frames
 from flows.parsed import parse_chunk
 from flows.sources import plan_inbox
-from warehouse import lake, views
-from warehouse.contract import PAGE_TABLES, TABLES, polars_schema
+from warehouse import connection, load, read, sandbox, views
+from warehouse.contract import TABLES, polars_schema
 from warehouse.errors import QueryError
 
 DEV_INBOX = SHARED / "dev" / "inbox"
@@ -77,15 +77,15 @@ def hand_made(tmp_path):
     tables = hand_made_tables()
     raw = frame("pages", [{"issue_id": i, "source_name": n, "raw": b"x"} for i, n in
                           zip(tables["issues"]["issue_id"], tables["issues"]["source_name"])])
-    with lake.writer(settings) as con:
-        lake.commit_batch(con, tables, raw, lake.quarantine_frame([], "t"), "t")
+    with connection.writer(settings.lake) as con:
+        load.commit_batch(con, tables, raw, load.quarantine_frame([], "t"), "t")
     return settings
 
 
 def rows(settings_or_con, sql: str, params=()) -> list[dict]:
     """Rows as dicts, from a reader connection (or a new one for these settings)."""
     if not hasattr(settings_or_con, "execute"):
-        with lake.reader(settings_or_con) as con:
+        with sandbox.reader(settings_or_con.lake) as con:
             return rows(con, sql, params)
     cur = settings_or_con.execute(sql, list(params))
     names = [d[0] for d in cur.description]
@@ -152,9 +152,9 @@ def test_search_is_current_after_the_next_commit(hand_made):
                                          "article_count": 1, "parser_version": "t"}]),
              "articles": frame("articles", [article("c" * 16, 1, ("500110", "綦江区"), body)]),
              "proposals": frame("proposals", []), "metrics": frame("metrics", [])}
-    with lake.writer(hand_made) as con:
-        lake.commit_batch(con, extra, frame("pages", [{"issue_id": "c" * 16, "source_name": "c.txt"}]),
-                          lake.quarantine_frame([], "t"), "t")
+    with connection.writer(hand_made.lake) as con:
+        load.commit_batch(con, extra, frame("pages", [{"issue_id": "c" * 16, "source_name": "c.txt"}]),
+                          load.quarantine_frame([], "t"), "t")
     assert [r["article_id"] for r in rows(hand_made, "SELECT * FROM search_articles('乡村振兴')")] == ["c" * 16 + "-01"]
 
 
@@ -165,36 +165,36 @@ def test_search_is_current_after_the_next_commit(hand_made):
 ])
 def test_a_query_without_words_or_too_long_is_refused_in_one_line(hand_made, query, message):
     with pytest.raises(QueryError) as caught:
-        lake.query(hand_made, f"SELECT * FROM search_articles('{query}')")
+        sandbox.query(hand_made.lake, f"SELECT * FROM search_articles('{query}')")
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_hostile_search_strings_answer_plainly_and_change_nothing(hand_made):
-    before = (rows(hand_made, "SELECT count(*) AS n FROM articles"), lake.history(hand_made, limit=100))
+    before = (rows(hand_made, "SELECT count(*) AS n FROM articles"), read.history(hand_made.lake, limit=100))
     hostile = ["'; DROP TABLE articles; --", '"古镇" \'保护\' %', "%' OR 1=1 --", "古镇\"); DELETE FROM issues; --"]
-    with lake.reader(hand_made) as con:
+    with sandbox.reader(hand_made.lake) as con:
         for q in hostile:                      # bound as a parameter: each is just text to search for
             con.execute("SELECT * FROM search_articles(?)", [q]).fetchall()
         with pytest.raises(Exception, match="at most 100"):
             con.execute("SELECT * FROM search_articles(?)", ["'; DROP " * 1250]).fetchall()
     quoted = rows(hand_made, "SELECT article_id FROM search_articles(?)", ['"古镇"保护'])
     assert [r["article_id"] for r in quoted] == [f"{I2}-02", f"{I1}-02"]      # quotes only separate terms
-    assert (rows(hand_made, "SELECT count(*) AS n FROM articles"), lake.history(hand_made, limit=100)) == before
+    assert (rows(hand_made, "SELECT count(*) AS n FROM articles"), read.history(hand_made.lake, limit=100)) == before
 
 
 def test_views_are_created_once_and_kept_current(hand_made):
-    snapshots = len(lake.history(hand_made, limit=1000))
-    with lake.writer(hand_made):
+    snapshots = len(read.history(hand_made.lake, limit=1000))
+    with connection.writer(hand_made.lake):
         pass
-    assert len(lake.history(hand_made, limit=1000)) == snapshots          # nothing to do: no new snapshot
-    with lake.writer(hand_made) as con:
+    assert len(read.history(hand_made.lake, limit=1000)) == snapshots          # nothing to do: no new snapshot
+    with connection.writer(hand_made.lake) as con:
         con.execute("BEGIN")
         con.execute("CREATE OR REPLACE VIEW people AS SELECT 1 AS stale")
-        lake.commit(con, {"kind": "test"})
-    with lake.writer(hand_made):
+        connection.commit(con, {"kind": "test"})
+    with connection.writer(hand_made.lake):
         pass
     assert "name" in rows(hand_made, "SELECT * FROM people LIMIT 1")[0]    # the stale definition was replaced
-    assert lake.history(hand_made, limit=1)[0]["kind"] == "views"
+    assert read.history(hand_made.lake, limit=1)[0]["kind"] == "views"
 
 
 # ---------------------------------------------------------------- the development pages
@@ -206,8 +206,8 @@ def dev_lake(tmp_path_factory):
     settings = make_settings(tmp_path_factory.mktemp("dev"))
     parsed = parse_chunk(plan_inbox(DEV_INBOX, {}, {}).new, settings.max_file_bytes)
     frames = build_frames([p for p in parsed if p.ok])
-    with lake.writer(settings) as con:
-        lake.commit_batch(con, frames.tables, frames.raw_pages, lake.quarantine_frame([], "dev"), "dev")
+    with connection.writer(settings.lake) as con:
+        load.commit_batch(con, frames.tables, frames.raw_pages, load.quarantine_frame([], "dev"), "dev")
     return settings
 
 
@@ -237,7 +237,7 @@ def dev_queries(con) -> list[str]:
 
 
 def test_search_ranks_dev_pages_like_bm25_with_exact_phrases_first(dev_lake):
-    with lake.reader(dev_lake) as con:
+    with sandbox.reader(dev_lake.lake) as con:
         ranks_like_bm25(con)
 
 
@@ -263,7 +263,7 @@ def ranks_like_bm25(con) -> None:
 
 
 def test_a_proposal_title_finds_its_article_and_itself_first(dev_lake):
-    with lake.reader(dev_lake) as con:
+    with sandbox.reader(dev_lake.lake) as con:
         proposals = rows(con, "SELECT proposal_id, article_id, title FROM proposals")
         assert proposals
         for p in proposals:

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import duckdb
 
+from .config import Lake
 from .contract import TABLES
 from .errors import WarehouseError, first_line
-from . import lake
+from . import connection, sandbox
 
-META = f"__ducklake_metadata_{lake.ALIAS}"     # DuckLake's own attachment of the catalog database
+META = f"__ducklake_metadata_{connection.ALIAS}"     # DuckLake's own attachment of the catalog database
 
 
 class DamagedWarehouse(WarehouseError):
@@ -79,7 +80,7 @@ def lake_files(con: duckdb.DuckDBPyConnection) -> list[LakeFile]:
             continue
         for data_file, data_size, delete_file, delete_size in con.execute(
                 f"SELECT data_file, data_file_size_bytes, delete_file, delete_file_size_bytes "
-                f"FROM ducklake_list_files('{lake.ALIAS}', '{table}')").fetchall():
+                f"FROM ducklake_list_files('{connection.ALIAS}', '{table}')").fetchall():
             file_id, rows, size = data.get(Path(data_file).name, (-1, -1, data_size))
             out.append(LakeFile(table, tables[table], file_id, data_file, "data", rows, size))
             if delete_file:
@@ -118,15 +119,15 @@ def _reason(exc: BaseException) -> str:
     return re.sub(r'\s*(Failed to read file |file )?"[^"]*"\s*:?', "", first_line(exc)).strip(" :")
 
 
-def marker_path(settings) -> Path:
+def marker_path(lake: Lake) -> Path:
     """Where a repair records what it is doing until it has finished (beside the run lock)."""
-    if settings.catalog_path is not None:
-        return Path(str(settings.catalog_path) + ".repair.json")
-    return Path(settings.data_files) / ".cppcc-repair.json"
+    if lake.catalog_path is not None:
+        return Path(str(lake.catalog_path) + ".repair.json")
+    return Path(lake.data_files) / ".cppcc-repair.json"
 
 
-def unfinished_repair(settings) -> dict | None:
-    path = marker_path(settings)
+def unfinished_repair(lake: Lake) -> dict | None:
+    path = marker_path(lake)
     if not path.exists():
         return None
     try:
@@ -135,29 +136,29 @@ def unfinished_repair(settings) -> dict | None:
         return {"files": []}
 
 
-def inspect(settings, deep: bool = True) -> Report:
+def inspect(lake: Lake, deep: bool = True) -> Report:
     """Check every file of the current snapshot (`deep`: decode every column too)."""
-    with lake.reader(settings) as con:
+    with sandbox.reader(lake) as con:
         files = lake_files(con)
         damaged = [Damage(f, p) for f in files if (p := file_problem(con, f, deep))]
-    return Report(len(files), len({f.table for f in files}), damaged, unfinished_repair(settings))
+    return Report(len(files), len({f.table for f in files}), damaged, unfinished_repair(lake))
 
 
-def require_intact(settings) -> None:
+def require_intact(lake: Lake) -> None:
     """Before a command that reads every table (run, reprocess, forget, retry): `refuse_if_damaged` on a
     reader of its own. Nothing to check before the first run."""
-    if lake.exists(settings):
-        with lake.reader(settings) as con:
-            refuse_if_damaged(con, settings)
+    if connection.exists(lake):
+        with sandbox.reader(lake) as con:
+            refuse_if_damaged(con, lake)
 
 
-def refuse_if_damaged(con: duckdb.DuckDBPyConnection, settings) -> None:
+def refuse_if_damaged(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     """The quick check (files there, of their size, with a footer that reads; about a millisecond a file):
     a damaged warehouse stops the command with one line naming the file."""
-    if unfinished_repair(settings) is not None:
+    if unfinished_repair(lake) is not None:
         raise DamagedWarehouse("a repair of the warehouse did not finish: run `cppcc check --repair`")
     damaged = [Damage(f, p) for f in lake_files(con) if (p := file_problem(con, f, deep=False))]
     if damaged:
         more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
-        raise DamagedWarehouse(f"the warehouse is damaged: {damaged[0].line(settings.data_files)}{more}; "
+        raise DamagedWarehouse(f"the warehouse is damaged: {damaged[0].line(lake.data_files)}{more}; "
                                f"run `cppcc check --repair`")

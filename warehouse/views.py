@@ -210,16 +210,12 @@ def create_views(con: duckdb.DuckDBPyConnection, database: str = "wh") -> bool:
     it committed. Called with the schema, so each run (and each writer) leaves them current."""
     if _stored(con, database) == _wanted():
         return False
-    from .lake import commit
+    from .connection import commit, transaction      # connection.ensure_schema calls this module
 
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         for statement in statements():
             con.execute(statement)
         commit(con, {"kind": "views", "created": list(NAMES)})
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return True
 
 

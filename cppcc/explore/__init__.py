@@ -70,9 +70,9 @@ def running(settings, host: str = "127.0.0.1", port: int = 8501, docs_port: int 
 
 def serve(settings, host: str, port: int, docs_port: int = 0) -> int:
     """`cppcc explore`: run until interrupted; the exit code."""
-    from warehouse.lake import require_warehouse
+    from warehouse.connection import require_warehouse
 
-    require_warehouse(settings)
+    require_warehouse(settings.lake)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))      # `kill`: stop the app too (the finally below)
     with running(settings, host, port, docs_port) as (proc, url, docs):
         print(f"cppcc explore at {url} (Data Docs at {docs}); stop it with Ctrl-C", flush=True)

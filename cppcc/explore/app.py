@@ -1,7 +1,7 @@
 """The Streamlit app `cppcc explore` serves: overview, search, a district, proposals, metrics, an article.
 
 Run by `cppcc explore` (cppcc/explore/__init__.py) as `streamlit run app.py -- CONFIG_JSON`. It reads the
-warehouse through one sandboxed read-only connection (`warehouse.lake.reader`) shared by the sessions,
+warehouse through one sandboxed read-only connection (`warehouse.sandbox.reader`) shared by the sessions,
 one query at a time; links between pages are plain URLs (`article?id=…`), so every page can be bookmarked."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import streamlit as st
 
 from cppcc.explore import data
 from cppcc.settings import Settings, load_settings
-from warehouse import lake
+from warehouse import sandbox
 from warehouse.errors import WarehouseError
 
 ANY = "(any)"
@@ -36,15 +36,17 @@ div.body p { text-indent: 2em; line-height: 1.9; margin: 0 0 0.6em 0; }
 
 class Warehouse:
     """One reader connection for the app's lifetime, one query at a time (DuckDB connections are not thread-safe;
-    Streamlit runs each session's script on a thread of its own). A long-lived reader sees every new commit."""
+    Streamlit runs each session's script on a thread of its own). A long-lived reader sees every new commit.
+    Each page's queries run within the query time and memory limits of `cppcc query`."""
 
     def __init__(self, settings: Settings):
         self._stack = ExitStack()
-        self.con = self._stack.enter_context(lake.reader(settings))
+        self.limits = settings.query_limits
+        self.con = self._stack.enter_context(sandbox.reader(settings.lake, self.limits))
         self.lock = threading.Lock()
 
     def __call__(self, fn, *args, **kwargs):
-        with self.lock:
+        with self.lock, sandbox.limited(self.con, self.limits):
             return fn(self.con, *args, **kwargs)
 
 

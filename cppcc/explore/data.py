@@ -1,4 +1,4 @@
-"""What the explorer's pages show, as queries on a sandboxed read-only connection (`warehouse.lake.reader`).
+"""What the explorer's pages show, as queries on a sandboxed read-only connection (`warehouse.sandbox.reader`).
 Every statement is fixed text; what a person types goes in as a bound parameter. No Streamlit here."""
 from __future__ import annotations
 
