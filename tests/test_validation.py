@@ -43,6 +43,17 @@ def test_only_the_page_whose_rows_fail_is_blamed_with_the_checks_it_failed(frame
     assert "metrics: expect_column_values_to_not_be_null(value)" in failures[bad]
 
 
+def test_a_value_that_is_not_finite_fails(frames):
+    first = page_ids(frames)[0]
+    broken = {**frames, "metrics": frames["metrics"].with_columns(
+        pl.when(pl.col("issue_id") == first).then(float("inf")).otherwise(pl.col("value")).alias("value"),
+        pl.when(pl.col("issue_id") == first).then(float("-inf")).otherwise(pl.col("value_max")).alias("value_max"))}
+    failures = validate_batch(broken, NONE_TAKEN)
+    assert list(failures) == [first]
+    assert "metrics: expect_column_values_to_be_between(value)" in failures[first]
+    assert "metrics: expect_column_values_to_be_between(value_max)" in failures[first]
+
+
 def test_value_max_below_value_and_a_wrong_char_count_fail(frames):
     first = page_ids(frames)[0]
     metric = frames["metrics"]["metric_id"][0]

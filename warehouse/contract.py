@@ -9,6 +9,7 @@ than the batch (keys unique across the warehouse) gets its values as a suite par
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import polars as pl
@@ -24,6 +25,7 @@ class Check:
 
 NOT_NULL = Check("not_null")
 KEY = Check("key")                       # unique in the batch and across the warehouse; never null
+FINITE = Check("between", (-sys.float_info.max, sys.float_info.max))     # no inf (nor NaN) loads
 
 
 def one_of(*values: str) -> Check:
@@ -149,8 +151,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("issue_id", "VARCHAR", "the page", NOT_NULL, ISSUE_REF),
         _c("article_id", "VARCHAR", "the article", NOT_NULL, ARTICLE_REF),
         _c("surface", "VARCHAR", "the text as it stands, layout spaces removed", NOT_NULL),
-        _c("value", "DOUBLE", "normalised number (万/亿 multiplied out; percent as a number of percent)", NOT_NULL),
-        _c("value_max", "DOUBLE", "upper end of a range, else NULL", at_least_column("value")),
+        _c("value", "DOUBLE", "normalised number (万/亿 multiplied out; percent as a number of percent)", NOT_NULL,
+           FINITE),
+        _c("value_max", "DOUBLE", "upper end of a range, else NULL", FINITE, at_least_column("value")),
         _c("unit", "VARCHAR", "measure word or unit; money in 元", NOT_NULL),
         _c("qualifier", "VARCHAR", "余, 多, 以上, 近, 约, 超, 左右 … as written, else NULL"),
         _c("subject", "VARCHAR", "what is counted"),
@@ -240,6 +243,8 @@ def markdown() -> str:
 def _describe(check: Check) -> str:
     if check.kind == "in_set":
         return "one of " + ", ".join(check.arg)
+    if check == FINITE:
+        return "finite"
     if check.kind == "between":
         low, high = check.arg
         return f">= {low}" if high is None else f"{low}..{high}"
