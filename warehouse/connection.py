@@ -199,6 +199,14 @@ def own_failure(exc: BaseException) -> bool:
     return isinstance(exc, _OWN_FAILURES) or any(m in text for m in _OWN_MESSAGES)
 
 
+def _cause(exc: BaseException) -> str:
+    """The line that names the cause: DuckLake wraps it ("Failed to commit …" first, the reason lines below)."""
+    for line in str(exc).splitlines():
+        if any(m in line.lower() for m in _OWN_MESSAGES):
+            return line.strip()
+    return first_line(exc)
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """BEGIN … (the body COMMITs, see `commit`); on an error ROLLBACK, never masking the error: a ROLLBACK
@@ -213,7 +221,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         except duckdb.Error:
             pass                    # "cannot rollback - no transaction is active": the original error is the news
         if isinstance(exc, Exception) and not isinstance(exc, WarehouseError) and own_failure(exc):
-            raise WarehouseFailure(f"the warehouse failed while writing: {first_line(exc)}") from exc
+            raise WarehouseFailure(f"the warehouse failed while writing: {_cause(exc)}") from exc
         raise
 
 
