@@ -1,13 +1,16 @@
 """A time budget for parsing one page (`CPPCC_PARSE_BUDGET_SECONDS`): past it, OverBudget is raised inside
 the parse, and the page is quarantined (stage `parse`) while the rest of its batch loads.
 
-Where the page is parsed decides how:
+The budget is CPU time, not wall time: parsing is pure computation, and on a busy machine (the nightly run
+shares it) a large page can wait for a core several times as long as it computes; a wall-clock budget would
+set aside good pages on a bad night. Where the page is parsed decides how:
 
-- in a process's main thread (a parsing process, or a test): SIGALRM from `setitimer`. Its handler runs
-  even while the main thread sleeps or runs a regular expression (`re` checks for signals as it matches);
+- in a process's main thread (a parsing process, or a test): SIGPROF from `setitimer(ITIMER_PROF)`, the
+  process's CPU time. Its handler runs at the parser's next Python instruction, or in the middle of a
+  regular expression's match (`re` checks for signals as it matches);
 - in any other thread (in-process parsing on a Prefect worker thread with CPPCC_WORKERS=1, a Dask
-  worker's task thread): one watcher thread per process raises the exception in the parsing thread
-  (`PyThreadState_SetAsyncExc`), which takes effect at its next Python instruction.
+  worker's task thread): one watcher thread per process reads the parsing thread's own CPU clock and raises
+  the exception in it (`PyThreadState_SetAsyncExc`), which takes effect at its next Python instruction.
 
 No parse runs unbounded either way: the transforms' patterns are linear, so the longest single step of a
 page is short (tests/test_hostile_pages.py)."""
@@ -44,13 +47,13 @@ def time_budget(seconds: float | None) -> Iterator[None]:
             yield
 
 
-# ---------------------------------------------------------------- the main thread: SIGALRM
+# ---------------------------------------------------------------- the main thread: SIGPROF
 
 def _alarm_is_free() -> bool:
-    """The main thread, with SIGALRM neither handled by someone else nor a timer of theirs running."""
+    """The main thread, with SIGPROF neither handled by someone else (a profiler) nor a timer of theirs running."""
     return (threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, _on_alarm)
-            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))
+            and signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, _on_alarm)
+            and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0))
 
 
 def _on_alarm(signum, frame):
@@ -59,15 +62,16 @@ def _on_alarm(signum, frame):
 
 @contextmanager
 def _alarm(seconds: float) -> Iterator[None]:
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    """(Should OverBudget arrive as the block ends, the handler may stay installed: harmless, as no timer is left.)"""
+    previous = signal.signal(signal.SIGPROF, _on_alarm)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
         try:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
         finally:
-            signal.signal(signal.SIGALRM, previous)
+            signal.signal(signal.SIGPROF, previous)
 
 
 # ---------------------------------------------------------------- other threads: an asynchronous exception
@@ -80,17 +84,26 @@ _set_async_exc.restype = ctypes.c_int
 class _Armed:
     """One budgeted block. `lock` is its own: should the exception arrive while the parsing thread holds it,
     only this block's lock is lost, never one the watcher needs."""
-    __slots__ = ("thread_id", "deadline", "lock", "done", "fired")
+    __slots__ = ("thread_id", "clock", "deadline", "lock", "done", "fired")
 
     def __init__(self, seconds: float):
         self.thread_id = threading.get_ident()
-        self.deadline = time.monotonic() + seconds
+        self.clock = time.pthread_getcpuclockid(self.thread_id)       # this thread's CPU time
+        self.deadline = time.clock_gettime(self.clock) + seconds
         self.lock = threading.Lock()
         self.done = self.fired = False
 
+    def left(self) -> float:
+        """CPU seconds left; as a thread's CPU time grows no faster than the wall clock, also the wall time
+        before which it cannot run out."""
+        try:
+            return self.deadline - time.clock_gettime(self.clock)
+        except OSError:          # the thread has ended
+            return float("inf")
+
 
 class _Watcher:
-    """A daemon thread that raises OverBudget in threads whose block passed its deadline."""
+    """A daemon thread that raises OverBudget in threads whose block used up its CPU time."""
 
     def __init__(self):
         self.pid = os.getpid()
@@ -103,10 +116,10 @@ class _Watcher:
             with self.cond:
                 while not self.armed:
                     self.cond.wait()
-                first = min(self.armed, key=lambda a: a.deadline)
-                wait = first.deadline - time.monotonic()
-                if wait > 0:
-                    self.cond.wait(wait)
+                left = {armed: armed.left() for armed in self.armed}
+                first = min(left, key=left.get)
+                if left[first] > 0:
+                    self.cond.wait(min(left[first], 60.0) + 0.001)
                     continue
                 self.armed.discard(first)
             if first.lock.acquire(blocking=False):     # else the block is ending this very moment
