@@ -10,6 +10,14 @@ import os
 import sys
 from pathlib import Path
 
+RUN_COMMANDS = ("run", "reprocess", "retry")
+if sys.argv[1:2] and sys.argv[1] in RUN_COMMANDS and Path(sys.argv[0]).name == "cppcc":
+    # SIGTERM and SIGINT cancel a run (flows/cancel.py) from the first moment: before the imports below, which
+    # take a fifth of a second, so that a signal during start-up too ends the command with its one line.
+    from flows import cancel as _cancel
+
+    _cancel.install()
+
 import click
 
 from transforms import PARSER_VERSION
@@ -203,6 +211,7 @@ def run(inbox, warehouse, force, demo_if_empty, summary, as_json, wait_seconds, 
     if message := migrate_if_needed(settings):
         click.echo(message, err=as_json)
     plan = preview(settings, force)          # refuses a damaged warehouse
+    cancel.check()
     if not plan.has_work and not force:
         if as_json:
             click.echo(json.dumps({"flow_run_id": None, "plan": plan.counters()}))
@@ -517,6 +526,9 @@ def entry() -> None:
     the command another half second."""
     import atexit
 
+    from . import prefect_server
+
+    prefect_server.stopped_after_exit_handlers = True
     try:
         main()
         code = 0
@@ -527,8 +539,9 @@ def entry() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     if "flows.workers" in sys.modules:
-        sys.modules["flows.workers"].stop_helpers()
+        sys.modules["flows.workers"].stop_helpers(at_exit=True)
     atexit._run_exitfuncs()
+    prefect_server.stop_throwaway_servers()  # after Prefect's exit handlers: they flush their logs to it
     if _cancelled():                         # a process the run started half-way when it was stopped
         sys.modules["flows.cancel"].sweep()
     os._exit(code)

@@ -176,6 +176,15 @@ def running_server(home: Path, log_path: Path | None = None) -> Iterator[str]:
         proc.wait()
 
 
+_throwaway: list["ThrowawayServer"] = []
+stopped_after_exit_handlers = False       # set by `cppcc` (cli.entry), which calls stop_throwaway_servers
+
+
+def stop_throwaway_servers() -> None:
+    for server in _throwaway:
+        server.stop()
+
+
 class ThrowawayServer:
     """A Prefect server for one command, when no server is configured or running: the app Prefect's ephemeral
     mode starts (history in PREFECT_HOME), but started and stopped here, in a session of its own.
@@ -183,9 +192,10 @@ class ThrowawayServer:
     Prefect starts its ephemeral server in the run's process group and stops it from an exit handler, so a
     SIGTERM to the run (or Ctrl-C, which reaches the whole group) stopped the server before the run could
     report how it ended, or left it running when the run was killed with the default handler. This one is
-    outside the group, is stopped when the command leaves however it leaves (an exit handler registered before
-    Prefect's, so it runs after they have flushed their logs; or flows/cancel.py killing every process the run
-    started), and starts while the run imports Prefect (`start`, then `wait` just before the flow)."""
+    outside the group, is stopped when the command leaves however it leaves (by `cppcc` once every exit handler
+    has run, Prefect's flushing their logs to it among them — an exit handler elsewhere; or by flows/cancel.py
+    killing every process the run started), and starts while the run imports Prefect (`start`, then `wait` just
+    before the flow)."""
 
     STARTUP_SECONDS = 60.0
 
@@ -202,7 +212,9 @@ class ThrowawayServer:
             return
         self._log = tempfile.TemporaryFile()
         self.proc = self._spawn(self.port)
-        atexit.register(self.stop)
+        _throwaway.append(self)
+        if not stopped_after_exit_handlers:
+            atexit.register(self.stop)
         if self._on_start:
             self._on_start(self.address)
 

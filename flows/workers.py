@@ -187,11 +187,18 @@ def build_docs(folder, run_name: str) -> str | None:
     return _validator.build_docs(folder, run_name)
 
 
-def stop_helpers() -> None:
+def stop_helpers(at_exit: bool = False) -> None:
     """Stop the validator, the forkserver and multiprocessing's resource tracker, and wait for them: a
-    command that leaves without tearing itself down must not leave them behind even for a moment."""
-    from multiprocessing import forkserver, resource_tracker
+    command that leaves without tearing itself down must not leave them behind even for a moment.
 
+    `at_exit` (the command is leaving): first release the semaphores this process still holds, as
+    multiprocessing's exit handler would, but before the tracker stops. A cancelled run still holds its
+    parsing pool's (a failed task's traceback keeps it): stopped first, the tracker would warn of them as
+    leaked and unlink them, and the exit handler would then fail to."""
+    from multiprocessing import forkserver, resource_tracker, util
+
+    if at_exit:
+        util._run_finalizers(0)
     _close_validator()
     for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
         try:
