@@ -156,3 +156,25 @@ def test_without_a_budget_nothing_is_cut(pages):
     new, _ = pages
     assert {p.stage for p in parse_chunk(new, 2_000_000, None)} == {None}
     assert threading.active_count() >= 1
+
+
+@pytest.mark.parametrize("workers", ["2", "1"])
+def test_a_run_sets_aside_a_page_over_its_budget_and_loads_the_rest(prefect_api, tmp_path, workers):
+    """Through `cppcc run`: a real page, large enough to take about a second of CPU time, over a budget of 0.3 s —
+    parsed by the parsing processes (2 workers) and in the run's own process (1)."""
+    from cppcc.generate import generate_page
+    from test_operations import cppcc
+    from warehouse import sandbox
+    from conftest import make_settings
+
+    inbox = tmp_path / "inbox"
+    write_pages(inbox, 5, seed=72)
+    text = generate_page(73).text
+    (inbox / "huge.txt").write_text((text * (600_000 // len(text) + 1))[:600_000], encoding="utf-8")
+    result = cppcc(prefect_api, tmp_path, "run", CPPCC_PARSE_BUDGET_SECONDS="0.3", CPPCC_WORKERS=workers)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "loaded 5, quarantined 1" in result.stdout, result.stdout
+    assert "quarantined huge.txt at parse: took longer than 0.3 s" in result.stdout + result.stderr
+    rows = sandbox.query(make_settings(tmp_path).lake, "SELECT source_name, stage, reason FROM quarantine")[1]
+    assert rows == [("huge.txt", "parse", "took longer than 0.3 s")]
+    assert (tmp_path / "data" / "quarantine" / "huge.txt").exists()

@@ -184,3 +184,60 @@ def test_sigterm_or_sigint_at_ten_moments_cancels_the_run_cleanly(corpus, clean,
     outcomes = " ".join(report)
     assert "not started" in outcomes and outcomes.count("Cancelled") >= 7, report
     assert any(f"{p} of {PAGES}" in outcomes for p in range(1, PAGES)), "no signal landed mid-load"
+
+
+# ---------------------------------------------------------------- the mechanism, in a process of its own
+
+SCRIPT = """
+import os, signal, subprocess, sys, time
+import psutil
+from flows import cancel
+cancel.install(grace_seconds=float(sys.argv[1]))
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+subprocess.Popen(["sh", "-c", "sleep 60 & wait"], start_new_session=True)     # its child: a grandchild
+time.sleep(0.3)
+print(*[p.pid for p in psutil.Process().children(recursive=True)], flush=True)
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(0.05)
+print("requested" if cancel.requested() else "not requested", cancel.reason(), flush=True)
+try:
+    cancel.check()
+except cancel.RunCancelled as exc:
+    print("checkpoint:", exc, flush=True)
+if sys.argv[2] == "again":
+    os.kill(os.getpid(), signal.SIGINT)
+time.sleep(60)             # the main thread stuck: the canceller leaves for it
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("then", ["stuck", "again"])
+def test_a_process_that_does_not_stop_in_time_or_is_signalled_twice_leaves_at_once(tmp_path, then):
+    """The handler takes note (a checkpoint then raises); should the process still be there after the grace time,
+    or be signalled again, it kills every process it started and leaves with one line, exit 1."""
+    import sys
+
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, "1.5", then], capture_output=True, text=True, timeout=30,
+                          cwd=Path(__file__).resolve().parents[1])
+    took = time.monotonic() - started
+    pids = [int(p) for p in proc.stdout.split("\n")[0].split()]
+    assert len(pids) == 3, proc.stdout
+    assert proc.stdout.splitlines()[1:] == ["requested received SIGTERM", "checkpoint: received SIGTERM"], proc.stdout
+    assert proc.returncode == 1
+    if then == "stuck":
+        assert proc.stderr == "Error: run cancelled: received SIGTERM; it did not stop within 1.5 s, so it was " \
+                              "stopped at once\n"
+        assert 1.5 <= took < 10
+    else:
+        assert proc.stderr == "Error: run cancelled: received SIGTERM, then SIGINT: stopped at once\n"
+        assert took < 1.5 + 5
+    time.sleep(0.2)
+    assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids)
+
+
+def test_where_no_stop_was_asked_for_a_checkpoint_does_nothing():
+    from flows import cancel
+
+    assert not cancel.requested()
+    cancel.check()
