@@ -128,6 +128,18 @@ def _use_prefect(settings: Settings) -> str | None:
     return api_url
 
 
+_as_command = False        # `cppcc` itself (entry), not `main` called in another program (a test's CliRunner)
+
+
+def _take_signals() -> None:
+    """SIGTERM and SIGINT cancel the run from here on (flows/cancel.py) — in the `cppcc` command only: another
+    program calling `main` keeps its own handlers."""
+    if _as_command:
+        from flows import cancel
+
+        cancel.install()
+
+
 def _prefect_for_a_run(settings: Settings):
     """`_use_prefect`, or else a throwaway server for the run (ThrowawayServer: `run_flow` starts it first thing
     and waits for it just before the flow), whose address Prefect is told now."""
@@ -147,7 +159,7 @@ def _flow(settings: Settings, call=None, **options) -> dict:
     and on the Prefect run). SIGTERM or SIGINT meanwhile cancels it (flows/cancel.py)."""
     from flows import cancel
 
-    cancel.install()
+    _take_signals()
     server = _prefect_for_a_run(settings)    # before Prefect is imported: it reads PREFECT_API_URL then
     import httpx
 
@@ -204,7 +216,7 @@ def run(inbox, warehouse, force, demo_if_empty, summary, as_json, wait_seconds, 
     from flows.runs import migrate_if_needed, preview
     from flows.summary import counts_line
 
-    cancel.install()                         # SIGTERM and SIGINT cancel the run from here on
+    _take_signals()
     settings = _settings(inbox=inbox, warehouse=warehouse, lock_wait_seconds=wait_seconds)
     if demo_if_empty:
         _fill_demo_inbox(Path(settings.inbox), as_json)
@@ -528,6 +540,8 @@ def entry() -> None:
 
     from . import prefect_server
 
+    global _as_command
+    _as_command = True
     prefect_server.stopped_after_exit_handlers = True
     try:
         main()
