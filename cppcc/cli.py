@@ -10,6 +10,14 @@ import os
 import sys
 from pathlib import Path
 
+RUN_COMMANDS = ("run", "reprocess", "retry")
+if sys.argv[1:2] and sys.argv[1] in RUN_COMMANDS and Path(sys.argv[0]).name == "cppcc":
+    # SIGTERM and SIGINT cancel a run (flows/cancel.py) from the first moment: before the imports below, which
+    # take a fifth of a second, so that a signal during start-up too ends the command with its one line.
+    from flows import cancel as _cancel
+
+    _cancel.install()
+
 import click
 
 from transforms import PARSER_VERSION
@@ -37,10 +45,27 @@ class Cli(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:         # `cppcc query … | head`
             sys.exit(0)
+        except click.ClickException:
+            raise
         except Exception as exc:
+            if _cancelled():            # whatever failed because the run was asked to stop: that is the news
+                raise click.ClickException(_cancelled_line(exc)) from None
             if not is_expected(exc):
                 raise
             raise click.ClickException(_one_line(exc)) from None
+
+
+def _cancelled() -> bool:
+    cancel = sys.modules.get("flows.cancel")
+    return bool(cancel and cancel.requested())
+
+
+def _cancelled_line(exc: Exception) -> str:
+    from flows.cancel import RunCancelled, reason
+
+    if isinstance(exc, RunCancelled):   # a checkpoint before the flow started: nothing to record
+        return f"run cancelled before it started: {reason()}"
+    return f"run cancelled: {reason()}"
 
 
 def _one_line(exc: Exception) -> str:
@@ -103,20 +128,52 @@ def _use_prefect(settings: Settings) -> str | None:
     return api_url
 
 
-def _flow(settings: Settings, **options) -> dict:
-    """Run the flow; its failure becomes one line (the reason it records in `runs` and on the Prefect run)."""
-    _use_prefect(settings)          # before Prefect is imported: it reads PREFECT_API_URL then
+_as_command = False        # `cppcc` itself (entry), not `main` called in another program (a test's CliRunner)
+
+
+def _take_signals() -> None:
+    """SIGTERM and SIGINT cancel the run from here on (flows/cancel.py) — in the `cppcc` command only: another
+    program calling `main` keeps its own handlers."""
+    if _as_command:
+        from flows import cancel
+
+        cancel.install()
+
+
+def _prefect_for_a_run(settings: Settings):
+    """`_use_prefect`, or else a throwaway server for the run (ThrowawayServer: `run_flow` starts it first thing
+    and waits for it just before the flow), whose address Prefect is told now."""
+    if _use_prefect(settings):
+        return None
+    from .prefect_server import ThrowawayServer
+
+    server = ThrowawayServer(on_start=lambda address: click.echo(
+        f"Starting temporary server on {address} for this run (its history is lost; `cppcc prefect-server start` "
+        f"keeps one)", err=True))
+    os.environ["PREFECT_API_URL"] = server.api_url
+    return server
+
+
+def _flow(settings: Settings, call=None, **options) -> dict:
+    """Run the flow (`run_flow`, or `call(ready)`); its failure becomes one line (the reason it records in `runs`
+    and on the Prefect run). SIGTERM or SIGINT meanwhile cancels it (flows/cancel.py)."""
+    from flows import cancel
+
+    _take_signals()
+    server = _prefect_for_a_run(settings)    # before Prefect is imported: it reads PREFECT_API_URL then
     import httpx
 
     from flows.lock import RunFailed as FlowFailed
     from flows.runs import run_flow
 
     try:
-        return run_flow(settings, **options)
+        return call(server) if call else run_flow(settings, server=server, **options)
     except FlowFailed as exc:
         message = str(exc)
         raise click.ClickException(message if message.startswith("skipped") else f"run {message}") from None
     except httpx.HTTPError as exc:
+        if cancel.requested():
+            raise
         raise click.ClickException(f"lost the Prefect server: {first_line(exc)}") from None
 
 
@@ -155,15 +212,18 @@ def run(inbox, warehouse, force, demo_if_empty, summary, as_json, wait_seconds, 
         raise click.UsageError("--address needs --runner dask")
     if as_json and summary:
         raise click.UsageError("--json and --summary do not go together")
+    from flows import cancel
     from flows.runs import migrate_if_needed, preview
     from flows.summary import counts_line
 
+    _take_signals()
     settings = _settings(inbox=inbox, warehouse=warehouse, lock_wait_seconds=wait_seconds)
     if demo_if_empty:
         _fill_demo_inbox(Path(settings.inbox), as_json)
     if message := migrate_if_needed(settings):
         click.echo(message, err=as_json)
     plan = preview(settings, force)          # refuses a damaged warehouse
+    cancel.check()
     if not plan.has_work and not force:
         if as_json:
             click.echo(json.dumps({"flow_run_id": None, "plan": plan.counters()}))
@@ -336,8 +396,8 @@ def retry(name, warehouse):
     Example: cppcc retry 2025/05/27_p4.txt"""
     from flows.runs import retry as retry_file
 
-    _use_prefect(settings := _settings(warehouse=warehouse))
-    _report(retry_file(settings, name))
+    settings = _settings(warehouse=warehouse)
+    _report(_flow(settings, call=lambda server: retry_file(settings, name, server=server)))
 
 
 @main.command(context_settings=CONTEXT)
@@ -478,6 +538,11 @@ def entry() -> None:
     the command another half second."""
     import atexit
 
+    from . import prefect_server
+
+    global _as_command
+    _as_command = True
+    prefect_server.stopped_after_exit_handlers = True
     try:
         main()
         code = 0
@@ -488,8 +553,11 @@ def entry() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     if "flows.workers" in sys.modules:
-        sys.modules["flows.workers"].stop_helpers()
+        sys.modules["flows.workers"].stop_helpers(at_exit=True)
     atexit._run_exitfuncs()
+    prefect_server.stop_throwaway_servers()  # after Prefect's exit handlers: they flush their logs to it
+    if _cancelled():                         # a process the run started half-way when it was stopped
+        sys.modules["flows.cancel"].sweep()
     os._exit(code)
 
 

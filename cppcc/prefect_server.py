@@ -2,20 +2,22 @@
 starts in the background, history under the data folder) and throwaway ones for tests and `make ui-check`.
 
 `cppcc run` reports to PREFECT_API_URL when it is set, else to the local server when one is running;
-without either, Prefect starts an ephemeral server for the run (and its history is lost)."""
+without either, to a throwaway server started for the run (`ThrowawayServer`; its history is lost)."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from flows import FLOW_NAME
 
@@ -172,3 +174,88 @@ def running_server(home: Path, log_path: Path | None = None) -> Iterator[str]:
     finally:
         _stop_group(proc.pid)
         proc.wait()
+
+
+_throwaway: list["ThrowawayServer"] = []
+stopped_after_exit_handlers = False       # set by `cppcc` (cli.entry), which calls stop_throwaway_servers
+
+
+def stop_throwaway_servers() -> None:
+    for server in _throwaway:
+        server.stop()
+
+
+class ThrowawayServer:
+    """A Prefect server for one command, when no server is configured or running: the app Prefect's ephemeral
+    mode starts (history in PREFECT_HOME), but started and stopped here, in a session of its own.
+
+    Prefect starts its ephemeral server in the run's process group and stops it from an exit handler, so a
+    SIGTERM to the run (or Ctrl-C, which reaches the whole group) stopped the server before the run could
+    report how it ended, or left it running when the run was killed with the default handler. This one is
+    outside the group, is stopped when the command leaves however it leaves (by `cppcc` once every exit handler
+    has run, Prefect's flushing their logs to it among them — an exit handler elsewhere; or by flows/cancel.py
+    killing every process the run started), and starts while the run imports Prefect (`start`, then `wait` just
+    before the flow)."""
+
+    STARTUP_SECONDS = 60.0
+
+    def __init__(self, on_start: Callable[[str], None] | None = None):
+        self.port = free_port()
+        self.api_url = f"http://{DEFAULT_HOST}:{self.port}/api"
+        self.proc: subprocess.Popen | None = None
+        self._on_start = on_start
+        self._log = None
+
+    def start(self) -> None:
+        """Start it (once); `on_start(address)` is told."""
+        if self.proc is not None:
+            return
+        self._log = tempfile.TemporaryFile()
+        self.proc = self._spawn(self.port)
+        _throwaway.append(self)
+        if not stopped_after_exit_handlers:
+            atexit.register(self.stop)
+        if self._on_start:
+            self._on_start(self.address)
+
+    def _spawn(self, port: int) -> subprocess.Popen:
+        env = {**os.environ, **QUIET_LIBRARIES, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1"}
+        env.pop("PREFECT_API_URL", None)
+        return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+                                 "--host", DEFAULT_HOST, "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+                                env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+    @property
+    def address(self) -> str:
+        return self.api_url.removesuffix("/api")
+
+    def wait(self, stop: Callable[[], None] | None = None) -> None:
+        """Start it if need be, and wait until it answers; `stop()` is called between tries (a run asked to stop
+        raises there)."""
+        self.start()
+        deadline = time.monotonic() + self.STARTUP_SECONDS
+        while not healthy(self.api_url, timeout=1):
+            if stop is not None:
+                stop()
+            if self.proc.poll() is not None:
+                self._log.seek(0)
+                said = self._log.read().decode(errors="replace").strip().splitlines()
+                raise PrefectUnavailable(f"the throwaway Prefect server exited with {self.proc.returncode}"
+                                         + (f": {said[-1]}" if said else ""))
+            if time.monotonic() > deadline:
+                raise PrefectUnavailable(f"the throwaway Prefect server at {self.address} did not answer within "
+                                         f"{self.STARTUP_SECONDS:.0f} s: start one with `cppcc prefect-server start`")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass

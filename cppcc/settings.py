@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     settle_seconds: float = Field(1.0, ge=0, description="a file changed this recently is watched this long; "
                                                          "if it still changes it waits for the next run")
     max_file_bytes: int = Field(2_000_000, ge=1, description="larger files are quarantined")
+    parse_budget_seconds: float = Field(10.0, gt=0, description="a page whose decoding and parsing take longer "
+                                                               "is quarantined (stage `parse`, \"took longer than "
+                                                               "N s\"); the rest of its batch loads")
     lock_wait_seconds: float = Field(60.0, ge=0, description="how long a run waits for another run that holds "
                                                             "the warehouse (`cppcc run --wait`)")
     keep_snapshots_days: float = Field(30.0, ge=0, description="warehouse snapshots (time travel) are kept this "

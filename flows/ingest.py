@@ -31,7 +31,7 @@ from transforms import PARSER_VERSION
 from warehouse import connection, load, maintenance, read
 from warehouse.errors import WarehouseFailure, first_line
 
-from . import FLOW_NAME, workers
+from . import FLOW_NAME, cancel, workers
 from .batch import BatchFrames, build_frames
 from .lock import RunFailed, RunLocked, lock_path, run_lock
 from .parsed import ParsedPage, parse_chunk
@@ -44,12 +44,13 @@ PAGES_PER_CHUNK = 25          # pages a parsing process takes at a time
 # ---------------------------------------------------------------- tasks
 
 @task(name="parse-pages", cache_policy=NO_CACHE)
-def parse_pages(pages: list[SourcePage], max_bytes: int, pool: Executor | None = None) -> list[ParsedPage]:
+def parse_pages(pages: list[SourcePage], max_bytes: int, pool: Executor | None = None,
+                budget: float | None = None) -> list[ParsedPage]:
     """Read and parse a batch, on the worker processes of `pool` (or here, e.g. on a Dask worker)."""
     if pool is None:
-        return parse_chunk(pages, max_bytes)
+        return parse_chunk(pages, max_bytes, budget)
     chunks = [pages[i:i + PAGES_PER_CHUNK] for i in range(0, len(pages), PAGES_PER_CHUNK)]
-    return [p for chunk in pool.map(parse_chunk, chunks, repeat(max_bytes)) for p in chunk]
+    return [p for chunk in pool.map(parse_chunk, chunks, repeat(max_bytes), repeat(budget)) for p in chunk]
 
 
 @task(name="validate-batch", cache_policy=NO_CACHE)
@@ -77,7 +78,7 @@ def _retry_unless_warehouse_failed(task, task_run, state) -> bool:
     except WarehouseFailure:
         return False
     except Exception:
-        return True
+        return not cancel.requested()
     return True
 
 
@@ -116,7 +117,7 @@ def _commit_page_by_page(con, frames: BatchFrames, parsed: list[ParsedPage], run
 def process_batch(settings: Settings, pages: list[SourcePage], run_id: str) -> tuple[list[ParsedPage], dict[str, int]]:
     """Parse, validate and commit one batch with a connection of its own: what a Dask worker does when the
     catalog is PostgreSQL and every worker commits (no single writer). Returns the pages and rows added."""
-    parsed = parse_chunk(pages, settings.max_file_bytes)
+    parsed = parse_chunk(pages, settings.max_file_bytes, settings.parse_budget_seconds)
     with connection.writer(settings.lake) as con:
         frames = validate_batch.fn(con, parsed, in_process=True)
         commit_batch.fn(con, frames, parsed, run_id)
@@ -146,17 +147,21 @@ def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox
                 "another run (pid %s) holds the warehouse; waiting up to %.0f s", holder, settings.lock_wait_seconds)):
             with connection.writer(settings.lake) as con:
                 _ingest(con, settings, summary, force, source, only, everything, distributed, logger)
+                cancel.check()
                 summary.finish("Completed")
                 load.record_run(con, summary.as_row())
     except Exception as exc:
-        summary.finish("Skipped" if isinstance(exc, RunLocked) else "Failed", first_line(exc))
-        if is_expected(exc):          # one the operator can act on: its line says it all; else a bug's traceback
+        cancelled = cancel.requested()     # whatever the stop made fail (a helper process killed), it is the reason
+        summary.finish("Cancelled" if cancelled else "Skipped" if isinstance(exc, RunLocked) else "Failed",
+                       cancel.reason() if cancelled else first_line(exc))
+        if is_expected(exc) or cancelled:  # one the operator can act on: its line says it all; else a bug's traceback
             logger.error("run %s %s: %s", summary.run_id, summary.status.lower(), summary.reason)
         else:
             logger.exception("run %s failed: %s", summary.run_id, summary.reason)
         _record_unfinished_run(settings, summary, logger)
         _publish(summary, logger)
-        return Failed(message=f"{summary.status.lower()}: {summary.reason}")
+        return cancel.cancelled_state(summary.run_id) if cancelled else \
+            Failed(message=f"{summary.status.lower()}: {summary.reason}")
     _publish(summary, logger)
     logger.info("run %s: %s", summary.run_id, counts_line(summary.as_row()))
     return summary.as_dict()
@@ -164,6 +169,7 @@ def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox
 
 def _ingest(con, settings: Settings, summary: RunSummary, force: bool, source: str, only, everything: bool,
             distributed: bool, logger) -> None:
+    cancel.check()
     with _timed(summary, "plan"):
         removed = maintenance.remove_orphaned_files(con)
         if removed:
@@ -193,7 +199,8 @@ def _ingest(con, settings: Settings, summary: RunSummary, force: bool, source: s
         in_flight: deque = deque()
         for batch in batches:
             # quote(): Prefect need not walk the pages looking for futures (prefect-dask mangles quoted values).
-            in_flight.append(parse_pages.submit(batch if on_cluster else quote(batch), settings.max_file_bytes, pool))
+            in_flight.append(parse_pages.submit(batch if on_cluster else quote(batch), settings.max_file_bytes, pool,
+                                                settings.parse_budget_seconds))
             if len(in_flight) > ahead:
                 _validate_and_commit(con, in_flight.popleft(), summary, settings, logger)
         while in_flight:
@@ -215,12 +222,14 @@ def _data_docs(settings: Settings, summary: RunSummary, logger) -> None:
 
 
 def _close_run(con, summary: RunSummary) -> None:
+    cancel.check()
     with _timed(summary, "housekeeping"):
         housekeeping(con)
     summary.totals = read.row_counts(con)
 
 
 def _validate_and_commit(con, future, summary: RunSummary, settings: Settings, logger) -> None:
+    cancel.check()        # a run asked to stop commits no further batch
     with _timed(summary, "parse_wait"):
         parsed = future.result()
     with _timed(summary, "validate"):

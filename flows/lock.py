@@ -10,6 +10,8 @@ from pathlib import Path
 
 from cppcc.errors import CppccError
 
+from .cancel import check as check_cancelled
+
 
 class RunLocked(CppccError):
     """Another `cppcc run` holds the warehouse."""
@@ -34,6 +36,7 @@ def run_lock(path: Path, wait_seconds: float = 0.0, on_wait=None):
     deadline = time.monotonic() + wait_seconds
     try:
         while True:
+            check_cancelled()              # a run asked to stop takes (or waits for) the lock no longer
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break

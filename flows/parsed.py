@@ -28,9 +28,9 @@ class ParsedPage:
         self.stage, self.reason = stage, reason
 
 
-def parse_chunk(pages: list[SourcePage], max_bytes: int) -> list[ParsedPage]:
+def parse_chunk(pages: list[SourcePage], max_bytes: int, budget_seconds: float | None = None) -> list[ParsedPage]:
     """Parse pages where this runs (a parsing process, a Dask worker). The parser is imported here, not at the
     top: the flow's process hands this function to its workers and never loads the parser (jieba's dictionary)."""
     from .parse_worker import parse_source_page
 
-    return [parse_source_page(p, max_bytes) for p in pages]
+    return [parse_source_page(p, max_bytes, budget_seconds) for p in pages]

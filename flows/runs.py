@@ -11,6 +11,7 @@ from warehouse.check import refuse_if_damaged
 from warehouse.errors import WarehouseMissing
 from warehouse.migrate import legacy_source, migrate
 
+from . import cancel
 from .sources import Plan, check_inbox, plan_inbox
 
 
@@ -42,20 +43,29 @@ def preview(settings: Settings, force: bool = False) -> Plan:
 
 
 def run_flow(settings: Settings, force: bool = False, runner: str = "local", address: str | None = None,
-             **options) -> dict:
-    """Run `nightly-ingest` in this process; raises RunFailed with the one-line reason if it fails."""
+             server=None, **options) -> dict:
+    """Run `nightly-ingest` in this process; raises RunFailed with the one-line reason if it fails. `server`: a
+    throwaway Prefect server (cppcc/prefect_server.py) to start first thing and wait for just before the flow."""
+    cancel.check()
+    if server is not None:
+        server.start()                      # it starts while this process imports Prefect
     if runner == "local":
         from .workers import start_early
 
         start_early(settings.workers)       # GX and the parser load on the other core meanwhile
     from .ingest import nightly_ingest, on_dask, run_and_report
 
+    cancel.take_over_from_prefect()         # the flow run keeps our SIGTERM handler (flows/cancel.py)
+    if server is not None:
+        server.wait(stop=cancel.check)
+    cancel.check()
+
     flow = on_dask(address) if runner == "dask" else nightly_ingest
     distributed = runner == "dask" and settings.uses_postgres
     return run_and_report(flow, settings=settings, force=force, distributed=distributed, **options)
 
 
-def retry(settings: Settings, name: str) -> dict:
+def retry(settings: Settings, name: str, server=None) -> dict:
     """Re-try one quarantined file after the operator fixed it: back from the quarantine folder into the inbox
     if it is there, its quarantine record cleared, then a run over just that file."""
     inbox_file, parked = Path(settings.inbox) / name, Path(settings.quarantine) / name
@@ -71,7 +81,7 @@ def retry(settings: Settings, name: str) -> dict:
             raise NotFound(f"{name} is in neither {settings.inbox} nor {settings.quarantine}: put the fixed file "
                               f"back in the inbox")
         load.clear_quarantine(con, name, "retry")
-    return run_flow(settings, only=[name])
+    return run_flow(settings, only=[name], server=server)
 
 
 def forget(settings: Settings, name: str) -> dict[str, int]:

@@ -102,6 +102,8 @@ class RunSummary:
         return "\n".join(lines)
 
     def _charts(self) -> list[str]:
+        if self.status == "Cancelled":      # a run asked to stop says what it did and leaves (matplotlib takes a second)
+            return []
         from .charts import FontMissing, run_charts
 
         try:

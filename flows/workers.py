@@ -6,7 +6,10 @@ Prefect and plans; afterwards parsing, validation and the commits of successive 
 
 Parsing processes come from a forkserver that has the parser loaded: forking a process that already runs
 Prefect's threads and polars' thread pool would copy their locks, and a child can hang on them. The
-validator is spawned (a fresh interpreter); frames go to it as Arrow IPC bytes."""
+validator is spawned (a fresh interpreter); frames go to it as Arrow IPC bytes.
+
+Both ignore SIGINT (Ctrl-C reaches the whole foreground process group): a run asked to stop kills them
+itself (`interrupt`, flows/cancel.py), which ends at once whatever the flow was waiting for from them."""
 from __future__ import annotations
 
 import atexit
@@ -14,10 +17,15 @@ import io
 import os
 import multiprocessing
 import multiprocessing.connection
+import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
 import polars as pl
+
+from . import cancel
 
 PARSER_MODULE = "flows.parse_worker"
 
@@ -33,13 +41,79 @@ def warm_parsers() -> None:
     from multiprocessing import forkserver
 
     _forkserver()
-    forkserver.ensure_running()
+    with _ignoring_interrupts():
+        forkserver.ensure_running()
+
+
+_pool: ProcessPoolExecutor | None = None
 
 
 @contextmanager
 def parsing_pool(workers: int):
+    """Processes that parse: `pool.map(parse_chunk, chunks, …)` returns the chunks' results, in order."""
+    global _pool
+    cancel.check()
+    warm_parsers()        # here, in the main thread: the pool's workers are forked from it
     with ProcessPoolExecutor(workers, mp_context=_forkserver()) as pool:
-        yield pool
+        _pool = pool
+        try:
+            yield _Pool(pool)
+        finally:
+            _pool = None
+
+
+class _Pool:
+    """The executor, whose `map` says RunCancelled when it failed because the run was asked to stop (its
+    processes killed, the pool shut down) rather than how it failed."""
+
+    def __init__(self, executor: ProcessPoolExecutor):
+        self._executor = executor
+
+    def map(self, fn, *iterables) -> list:
+        try:
+            return list(self._executor.map(fn, *iterables))
+        except (BrokenProcessPool, RuntimeError):
+            cancel.check()
+            raise
+
+
+@contextmanager
+def _ignoring_interrupts():
+    """Processes started inside ignore SIGINT from their first instruction (an ignored signal stays ignored
+    across exec, and Python then installs no KeyboardInterrupt handler; the forkserver's children inherit it),
+    so Ctrl-C prints no traceback from them. The moment of the start, this process ignores it too."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def interrupt() -> None:
+    """A stop was asked for (flows/cancel.py, from its thread): kill the parsing processes and the validator, so
+    that the flow's wait for them fails now rather than after the batch."""
+    processes = dict(getattr(_pool, "_processes", None) or {})       # pid -> Process, while the pool runs
+    for process in processes.values():
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    validator_ = _validator
+    if validator_ is not None:      # SIGTERM first: it unlinks the semaphores GX made before it leaves
+        process = validator_._process
+        try:
+            process.terminate()
+            process.join(timeout=1)
+            if process.is_alive():
+                process.kill()
+        except (OSError, ValueError, AttributeError, AssertionError):
+            pass
+
+
+cancel.on_cancel(interrupt)
 
 
 class Validator:
@@ -49,7 +123,8 @@ class Validator:
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._process = ctx.Process(target=_serve, args=(child,), name="cppcc-validator", daemon=True)
-        self._process.start()
+        with _ignoring_interrupts():
+            self._process.start()
         child.close()
 
     def validate(self, frames: dict[str, pl.DataFrame], taken: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -92,6 +167,7 @@ def validator() -> Validator:
     """The run's validator process, started on first use (or early, by `start_early`); runs stop it at their
     end, so a long-lived `cppcc serve` starts one per run."""
     global _validator
+    cancel.check()           # no helper is started for a run asked to stop
     if _validator is None:
         atexit.register(_close_validator)          # once per process, not once per validator
     if _validator is None or not _validator._process.is_alive():
@@ -111,11 +187,18 @@ def build_docs(folder, run_name: str) -> str | None:
     return _validator.build_docs(folder, run_name)
 
 
-def stop_helpers() -> None:
+def stop_helpers(at_exit: bool = False) -> None:
     """Stop the validator, the forkserver and multiprocessing's resource tracker, and wait for them: a
-    command that leaves without tearing itself down must not leave them behind even for a moment."""
-    from multiprocessing import forkserver, resource_tracker
+    command that leaves without tearing itself down must not leave them behind even for a moment.
 
+    `at_exit` (the command is leaving): first release the semaphores this process still holds, as
+    multiprocessing's exit handler would, but before the tracker stops. A cancelled run still holds its
+    parsing pool's (a failed task's traceback keeps it): stopped first, the tracker would warn of them as
+    leaked and unlink them, and the exit handler would then fail to."""
+    from multiprocessing import forkserver, resource_tracker, util
+
+    if at_exit:
+        util._run_finalizers(0)
     _close_validator()
     for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
         try:
@@ -153,6 +236,7 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
 
     import expectations
 
+    signal.signal(signal.SIGTERM, lambda *_: _leave())     # the run stopping it (or a SIGTERM to its group)
     expectations.warm_up()
     expectations.keep_results_for_docs()
     while True:

@@ -2,7 +2,8 @@
 value that is not a finite, sane number. The shapes: long runs of numerals with and without a unit,
 unclosed 《 and “, digit chains, shuffled lines of real-looking text, control and zero-width characters,
 mixed scripts and encodings, and pages as large as an inbox file may be (2 MB): the time is linear in the
-size."""
+size, and far below the parse budget (CPPCC_PARSE_BUDGET_SECONDS), which they are parsed under, as a run does:
+the budget is for a page no test foresaw, never for a page of these shapes."""
 import math
 import random
 import time
@@ -10,6 +11,8 @@ import time
 import pytest
 
 from cppcc.generate import generate_page
+from cppcc.settings import Settings
+from flows.budget import OverBudget, time_budget
 from transforms import tokens
 from transforms.errors import PageParseError
 from transforms.metrics import MAX_VALUE
@@ -22,6 +25,9 @@ from transforms.text import decode_page
 # about 3 s. The bound leaves room for a slower CI machine.
 SECONDS_PER_PAGE = 1.0
 SECONDS_PER_100K_CHARS = 0.6
+
+
+DEFAULT_BUDGET = Settings.model_fields["parse_budget_seconds"].default
 
 
 def bound(text: str) -> float:
@@ -86,14 +92,25 @@ def warm():
 def check(text: str) -> tuple[float, str]:
     started = time.process_time()
     try:
-        rows = parse_page(text, "hostile.txt", "f" * 64)
+        with time_budget(DEFAULT_BUDGET):
+            rows = parse_page(text, "hostile.txt", "f" * 64)
     except PageParseError as error:
         return time.process_time() - started, f"refused: {error.reason}"
+    except OverBudget:
+        pytest.fail(f"over the default parse budget of {DEFAULT_BUDGET:g} s: a run would quarantine it")
     took = time.process_time() - started
     for metric in rows.metrics:
         for value in (metric["value"], metric["value_max"]):
             assert value is None or (math.isfinite(value) and abs(value) <= MAX_VALUE), metric
     return took, f"{len(rows.articles)} articles, {len(rows.metrics)} metrics"
+
+
+def test_the_slowest_hostile_page_allowed_is_within_the_default_budget():
+    """The bound on the slowest page (the largest an inbox may hold, 2 MB: 5.6 CPU seconds allowed, about 2 taken)
+    stays under the default budget (CPU seconds too): no page of these shapes is ever quarantined for its time."""
+    slowest = max(bound(text) for text in HOSTILE.values())
+    assert max(len(text.encode()) for text in HOSTILE.values()) >= 1_900_000
+    assert slowest < DEFAULT_BUDGET, f"slowest page allowed {slowest:.1f} s, budget {DEFAULT_BUDGET:g} s"
 
 
 @pytest.mark.parametrize("name", HOSTILE)

@@ -349,8 +349,24 @@ def test_a_local_server_started_in_the_background_serves_later_runs(tmp_path):
 
 @pytest.mark.slow
 def test_a_run_with_an_ephemeral_server_leaves_no_process_behind(tmp_path):
+    """Without a server the run starts a throwaway one, in a session of its own: it is stopped all the same."""
+    import psutil
+
     write_pages(tmp_path / "inbox", 2, seed=62)
     run = start_cppcc(None, tmp_path, "run", PREFECT_API_URL="")
+    started, server = set(), []
+    while run.poll() is None:
+        try:
+            for child in psutil.Process(run.pid).children(recursive=True):
+                if child not in started:
+                    started.add(child)
+                    server += [child] if "uvicorn" in " ".join(child.cmdline()) else []
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
     out = output_of(run)
     assert run.returncode == 0 and "loaded 2" in out, out
-    assert wait_for(lambda: not _session_alive(run.pid), timeout=10), "the throwaway server outlived the run"
+    assert "Starting temporary server on http://127.0.0.1:" in out and len(server) == 1, out
+    assert wait_for(lambda: not _session_alive(run.pid), timeout=10), "a helper outlived the run"
+    assert wait_for(lambda: not [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE],
+                    timeout=10), "the throwaway server outlived the run"

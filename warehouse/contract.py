@@ -183,14 +183,14 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("detected_at", "TIMESTAMP", "when"),
         _c("run_id", "VARCHAR", "the run that set it aside"),
     )),
-    Table("runs", "one row per flow run, completed or failed", (
+    Table("runs", "one row per flow run, however it ended", (
         _c("run_id", "VARCHAR", "our id of the run", KEY),
         _c("flow_run_id", "VARCHAR", "Prefect's flow run id"),
         _c("source", "VARCHAR", "inbox | stored (re-processing) | retry"),
         _c("started_at", "TIMESTAMP", ""),
         _c("finished_at", "TIMESTAMP", ""),
-        _c("status", "VARCHAR", "Completed | Failed"),
-        _c("reason", "VARCHAR", "why a run failed"),
+        _c("status", "VARCHAR", "Completed | Failed | Skipped | Cancelled"),
+        _c("reason", "VARCHAR", "why a run failed, was skipped (another run held the warehouse) or was cancelled (received SIGTERM or SIGINT)"),
         _c("files_seen", "INTEGER", "files in the inbox (or stored pages) considered"),
         _c("loaded", "INTEGER", "pages committed by this run"),
         _c("unchanged", "INTEGER", "already loaded with this content and parser"),
