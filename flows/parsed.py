@@ -25,6 +25,8 @@ class ParsedPage:
         return self.stage is None
 
     def reject(self, stage: str, reason: str) -> None:
+        """Set aside by the parsing process, as it builds this result. Nothing changes a page after: what later
+        steps decide is their own value (`flows.batch.Validated`, `Committed`)."""
         self.stage, self.reason = stage, reason
 
 

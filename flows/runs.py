@@ -11,7 +11,7 @@ from warehouse.check import refuse_if_damaged
 from warehouse.errors import WarehouseMissing
 from warehouse.migrate import legacy_source, migrate
 
-from .sources import Plan, check_inbox, plan_inbox
+from .sources import Plan, check_inbox, hand_over, plan_inbox
 
 
 class NotFound(CppccError):
@@ -42,17 +42,20 @@ def preview(settings: Settings, force: bool = False) -> Plan:
 
 
 def run_flow(settings: Settings, force: bool = False, runner: str = "local", address: str | None = None,
-             **options) -> dict:
-    """Run `nightly-ingest` in this process; raises RunFailed with the one-line reason if it fails."""
+             preview: Plan | None = None, **options) -> dict:
+    """Run `nightly-ingest` in this process; raises RunFailed with the one-line reason if it fails. `preview`:
+    the plan just made (`preview`), handed to the flow so that it reads no file again that is unchanged since."""
     if runner == "local":
         from .workers import start_early
 
         start_early(settings.workers)       # GX and the parser load on the other core meanwhile
-    from .ingest import nightly_ingest, on_dask, run_and_report
+    from .ingest import nightly_ingest
+    from .runners import on_dask, run_and_report
 
     flow = on_dask(address) if runner == "dask" else nightly_ingest
     distributed = runner == "dask" and settings.uses_postgres
-    return run_and_report(flow, settings=settings, force=force, distributed=distributed, **options)
+    return run_and_report(flow, settings=settings, force=force, distributed=distributed,
+                          preview_key=hand_over(preview) if preview is not None else None, **options)
 
 
 def retry(settings: Settings, name: str) -> dict:
