@@ -14,7 +14,7 @@ PAGES_PER_NIGHT = 20
 
 def night_frames(first: int):
     from cppcc.generate import generate_page
-    from flows.batch import build_frames
+    from flows.frames import build_frames
     from flows.parsed import ParsedPage
     from flows.sources import SourcePage
     from transforms.page import parse_page

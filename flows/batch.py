@@ -1,71 +1,27 @@
 """A batch of parsed pages on its way into the warehouse, without Prefect (the flow's tasks and `cppcc check
---repair` both take it): one polars frame per table, typed by the contract and built once; the GX suites'
-verdict; one atomic commit. Each step's outcome is a value (`Validated`, `Committed`): which pages go on,
-which were set aside and why. No step changes a page."""
+--repair` both take it): its frames (built by the parsing processes, `frames.py`) checked by the GX suites, then
+one atomic commit. Each step's outcome is a value (`Validated`, `Committed`): which pages go on, which were set
+aside and why. No step changes a page."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 import duckdb
 import polars as pl
 
 from warehouse import load
-from warehouse.contract import PAGE_TABLES, TABLES, polars_schema
 from warehouse.errors import WarehouseFailure, first_line
 
 from . import quarantine
-from .parsed import ParsedPage
+from .frames import BatchFrames
+from .parsed import ParsedBatch
 from .quarantine import Rejected
 from .sources import SourcePage
 
 # The GX suites as the flow runs them (`workers.Validator.validate`) or in this process
 # (`expectations.validate_batch`): the batch's frames and the keys the warehouse holds -> issue_id -> failed checks.
 Suites = Callable[[dict[str, pl.DataFrame], dict[str, list[str]]], dict[str, list[str]]]
-
-
-@dataclass
-class BatchFrames:
-    tables: dict[str, pl.DataFrame]     # the page tables
-    raw_pages: pl.DataFrame             # the `pages` table: raw bytes of each page
-
-    @property
-    def pages(self) -> int:
-        return self.tables["issues"].height
-
-    def without(self, issue_ids: set[str]) -> "BatchFrames":
-        keep = ~pl.col("issue_id").is_in(list(issue_ids))
-        return BatchFrames({t: f.filter(keep) for t, f in self.tables.items()}, self.raw_pages.filter(keep))
-
-    def only(self, issue_id: str) -> "BatchFrames":
-        keep = pl.col("issue_id") == issue_id
-        return BatchFrames({t: f.filter(keep) for t, f in self.tables.items()}, self.raw_pages.filter(keep))
-
-    def rows(self) -> dict[str, int]:
-        return {table: frame.height for table, frame in self.tables.items()}
-
-
-def build_frames(pages: list[ParsedPage], now: datetime | None = None) -> BatchFrames:
-    """Rows of the parsed pages -> one frame per table. A row must have exactly the contract's columns."""
-    now = now or datetime.now()
-    rows: dict[str, list[dict]] = {t: [] for t in PAGE_TABLES}
-    for page in pages:
-        for table, table_rows in page.rows.tables().items():
-            rows[table].extend(table_rows)
-    tables = {}
-    for table in PAGE_TABLES:
-        columns = TABLES[table].column_names
-        if rows[table] and set(rows[table][0]) != set(columns):
-            raise ValueError(f"{table} rows have columns {sorted(rows[table][0])}, the contract {sorted(columns)}")
-        data = {c: [r[c] for r in rows[table]] for c in columns}
-        tables[table] = pl.DataFrame(data, schema=polars_schema(table))
-    tables["issues"] = tables["issues"].with_columns(pl.lit(now, pl.Datetime("us")).alias("loaded_at"))
-    issues = tables["issues"]
-    raw_pages = pl.DataFrame({"issue_id": issues["issue_id"], "source_name": issues["source_name"],
-                              "sha256": issues["sha256"], "raw": [p.raw for p in pages],
-                              "stored_at": [now] * len(pages)}, schema=polars_schema("pages"))
-    return BatchFrames(tables, raw_pages)
 
 
 @dataclass
@@ -85,20 +41,20 @@ class Committed:
     districts: list[str | None]         # the district of each article row added
 
 
-def validate(con: duckdb.DuckDBPyConnection, parsed: list[ParsedPage], suites: Suites) -> Validated:
-    """The frames of the batch's parsed pages, checked by the GX suites against the batch and the warehouse."""
-    ok = [p for p in parsed if p.ok]
-    frames = build_frames(ok)
+def validate(con: duckdb.DuckDBPyConnection, parsed: ParsedBatch, suites: Suites) -> Validated:
+    """The batch's frames, checked by the GX suites against the batch and the warehouse."""
+    frames = parsed.frames
     failures = suites(frames.tables, load.taken_keys(con, frames.tables))
+    issue_ids = frames.issue_ids()
     sources, failed = {}, []
-    for page in ok:
-        issue_id = page.rows.issues[0]["issue_id"]
+    for page in (p for p in parsed.pages if p.ok):
+        issue_id = issue_ids[page.page.name]
         if issue_id in failures:
             failed.append(quarantine.rejected(page, "validate", "; ".join(sorted(set(failures[issue_id])))))
         else:
             sources[issue_id] = page.page
     return Validated(frames.without(set(failures)) if failures else frames, sources,
-                     quarantine.at_parse(parsed) + failed)
+                     quarantine.at_parse(parsed.pages) + failed)
 
 
 def commit(con: duckdb.DuckDBPyConnection, batch: Validated, run_id: str) -> Committed:

@@ -25,7 +25,7 @@ from warehouse.salvage import retire_files
 from . import batch
 from .batch import Committed
 from .lock import lock_path, run_lock
-from .parsed import ParsedPage, parse_chunk
+from .parsed import ParsedBatch, parse_to_frames
 from .sources import SourcePage, sha256_of
 
 PAGE_HOLDERS = PAGE_TABLES + ("pages",)       # tables whose rows carry a page's issue_id
@@ -94,10 +94,10 @@ def _reload(settings: Settings, record: dict) -> list[str]:
         if not ranges:
             return lines
         sources, unknown, ids = _affected(con, ranges, Path(settings.inbox))
-        parsed = parse_chunk(sources, settings.max_file_bytes)
         loaded, held = [], []
-        for start in range(0, len(parsed), settings.batch_size):
-            committed = _commit(con, parsed[start:start + settings.batch_size], record["run_id"])
+        for start in range(0, len(sources), settings.batch_size):
+            parsed = parse_to_frames(sources[start:start + settings.batch_size], settings.max_file_bytes)
+            committed = _commit(con, parsed, record["run_id"])
             loaded += committed.loaded
             held += committed.rejected
         _drop(con, list(unknown) + [ids[r.name] for r in held], record["run_id"])
@@ -158,12 +158,12 @@ def _inbox_copy(inbox: Path, name: str, sha: str) -> Path | None:
         return None
 
 
-def _commit(con, pages: list[ParsedPage], run_id: str) -> Committed:
+def _commit(con, parsed: ParsedBatch, run_id: str) -> Committed:
     """One batch through the ordinary load: frames, the GX suites (in this process), one atomic commit (its older
     rows replaced)."""
     from expectations import validate_batch
 
-    return batch.commit(con, batch.validate(con, pages, validate_batch), run_id)
+    return batch.commit(con, batch.validate(con, parsed, validate_batch), run_id)
 
 
 def _drop(con, issue_ids: list[str], run_id: str) -> None:

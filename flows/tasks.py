@@ -15,23 +15,24 @@ from warehouse.errors import WarehouseFailure
 
 from . import batch, workers
 from .batch import Committed, Validated
-from .parsed import ParsedPage, parse_chunk
+from .parsed import ParsedBatch, joined, parse_to_frames
 from .sources import SourcePage
 
 PAGES_PER_CHUNK = 25          # pages a parsing process takes at a time
 
 
 @task(name="parse-pages", cache_policy=NO_CACHE)
-def parse_pages(pages: list[SourcePage], max_bytes: int, pool: Executor | None = None) -> list[ParsedPage]:
-    """Read and parse a batch, on the worker processes of `pool` (or here, e.g. on a Dask worker)."""
+def parse_pages(pages: list[SourcePage], max_bytes: int, pool: Executor | None = None) -> ParsedBatch:
+    """Read and parse a batch, its rows made columns, on the worker processes of `pool` (or here, e.g. on a Dask
+    worker)."""
     if pool is None:
-        return parse_chunk(pages, max_bytes)
+        return parse_to_frames(pages, max_bytes)
     chunks = [pages[i:i + PAGES_PER_CHUNK] for i in range(0, len(pages), PAGES_PER_CHUNK)]
-    return [p for chunk in pool.map(parse_chunk, chunks, repeat(max_bytes)) for p in chunk]
+    return joined(list(pool.map(parse_to_frames, chunks, repeat(max_bytes))))
 
 
 @task(name="validate-batch", cache_policy=NO_CACHE)
-def validate_batch(con: duckdb.DuckDBPyConnection, parsed: list[ParsedPage]) -> Validated:
+def validate_batch(con: duckdb.DuckDBPyConnection, parsed: ParsedBatch) -> Validated:
     """The batch's frames, checked by the GX suites in the run's validator process."""
     return batch.validate(con, parsed, workers.validator().validate)
 
@@ -54,7 +55,7 @@ def process_batch(settings: Settings, pages: list[SourcePage], run_id: str) -> C
     catalog is PostgreSQL and every worker commits (no single writer). The suites run in this process."""
     from expectations import validate_batch as suites
 
-    parsed = parse_chunk(pages, settings.max_file_bytes)
+    parsed = parse_to_frames(pages, settings.max_file_bytes)
     with connection.writer(settings.lake) as con:
         return batch.commit(con, batch.validate(con, parsed, suites), run_id)
 

@@ -5,7 +5,7 @@ import pytest
 
 from cppcc.generate import generate_page
 from expectations import suite_config
-from flows.batch import build_frames
+from flows.frames import build_frames
 from flows.parsed import ParsedPage
 from flows.sources import SourcePage
 from transforms.page import parse_page
