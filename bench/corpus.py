@@ -23,7 +23,7 @@ def batches(inbox: Path, batch_size: int, pages: int | None = None):
     """The inbox (its first `pages` files) as the flow makes it into batches: planned against an empty
     warehouse, parsed, one `BatchFrames` per `batch_size` pages."""
     from cppcc.settings import Settings
-    from flows.batch import build_frames
+    from flows.frames import build_frames
     from flows.parsed import parse_chunk
     from flows.sources import plan_inbox
 

@@ -1,25 +1,26 @@
-"""Search, explorer and per-run figures for `make bench` (bench/run.py step `explore`), on the 10,000-page
-warehouse the `runs` step built: search latency (median, p95) and how often the exact phrase ranks first,
-each `cppcc explore` page's load time in headless Chromium, and what charts and Data Docs add to a run.
+"""Search, explorer and per-run figures for `make bench` (step `explore`), on the 10,000-page warehouse the
+`runs` step built: search latency (median, p95) and how often the exact phrase ranks first, each `cppcc explore`
+page's load time in headless Chromium, and what charts and Data Docs add to a run (`bench.summary_charts`,
+`bench.datadocs`, each in a fresh interpreter).
 
-    python bench/explore.py WAREHOUSE DATA_FOLDER      # the figures as JSON, on any warehouse
+    python -m bench.explore WAREHOUSE DATA_FOLDER      # the figures as JSON, on any warehouse
 """
 from __future__ import annotations
 
-import json
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.measure import print_json, program
+
 QUERIES = 150
+PAGE_LOADS = 3
 PAGE_TARGET_SECONDS = 2.0
+DOCS_NIGHTS = 30
 
 
 def search_queries(con, n: int = QUERIES, seed: int = 7) -> list[tuple[str, str]]:
@@ -65,7 +66,7 @@ def search_figures(settings) -> dict:
 
 
 def page_loads(settings) -> dict[str, list[float]]:
-    """Seconds from navigation to the page's end marker, three loads of each page (a new session each)."""
+    """Seconds from navigation to the page's end marker, PAGE_LOADS loads of each page (a new session each)."""
     from cppcc.explore import running
     from cppcc.prefect_server import free_port
     from cppcc.ui_check import EXPLORE_READY, _wait_for_app, browser, explore_pages
@@ -78,64 +79,21 @@ def page_loads(settings) -> dict[str, list[float]]:
             browser(Path(profile)) as b:
         _wait_for_app(proc, url)
         b.visit(url + "/", EXPLORE_READY)                    # the app's first run imports and connects
-        for _ in range(3):
+        for _ in range(PAGE_LOADS):
             for name, (path, _expected) in pages.items():
                 out.setdefault(name, []).append(b.visit(url + path, EXPLORE_READY).seconds)
     return out
 
 
-CHARTS_SCRIPT = r"""
-import sys, time
-sys.path.insert(0, sys.argv[1])
-started = time.perf_counter()
-from flows.summary import RunSummary
-s = RunSummary(source="inbox")
-if sys.argv[2] == "charts":
-    s.count_districts(["江津区"] * 30 + ["永川区"] * 12 + ["涪陵区"] * 7)
-    s.quarantined = [("a", "parse", "x"), ("b", "validate", "y")]
-s.markdown()
-print(time.perf_counter() - started)
-"""
-
-DOCS_SCRIPT = r"""
-import hashlib, sys, tempfile, time
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-import expectations
-from cppcc.generate import generate_page
-from flows.batch import build_frames
-from flows.parsed import ParsedPage
-from flows.sources import SourcePage
-from transforms.page import parse_page
-expectations.warm_up()
-expectations.keep_results_for_docs()
-def batch(first):
-    pages = []
-    for i in range(first, first + 20):
-        h = hashlib.sha256(str(i).encode()).hexdigest()
-        pages.append(ParsedPage(SourcePage(f"p{i}.txt", h), raw=b"x", rows=parse_page(generate_page(i).text, f"p{i}.txt", h)))
-    return build_frames(pages).tables
-with tempfile.TemporaryDirectory() as folder:
-    seconds = []
-    for night in range(int(sys.argv[2])):
-        expectations.validate_batch(batch(night * 20), {})
-        started = time.perf_counter()
-        expectations.build_docs(Path(folder), f"night-{night:03d}")
-        seconds.append(time.perf_counter() - started)
-print(" ".join(map(str, seconds)))
-"""
-
-
 def run_costs() -> dict:
-    """Seconds charts add to a run's summary (a fresh interpreter, with and without something to chart), and
-    seconds Data Docs add to a night of 20 pages (first night, and the 30th, with 29 runs in the index)."""
-    def best(*args: str) -> float:
-        return min(float(subprocess.run([sys.executable, "-c", CHARTS_SCRIPT, str(ROOT), *args], capture_output=True,
-                                        text=True, check=True).stdout) for _ in range(3))
+    """Seconds charts add to a run's summary (a fresh interpreter, with and without something to chart, best of
+    three), and seconds Data Docs add to a night of 20 pages (first night, and the 30th, with 29 runs in the index)."""
+    def best(what: str) -> float:
+        return min(program("summary_charts", what)["seconds"] for _ in range(3))
 
-    docs = [float(s) for s in subprocess.run([sys.executable, "-c", DOCS_SCRIPT, str(ROOT), "30"], capture_output=True,
-                                             text=True, check=True).stdout.split()]
-    return {"charts": best("charts") - best("none"), "docs_first": docs[0], "docs_30th": docs[-1]}
+    docs = program("datadocs", str(DOCS_NIGHTS))
+    return {"charts": best("charts") - best("none"), "docs_first": docs["seconds"][0], "docs_last": docs["seconds"][-1],
+            "docs_nights": len(docs["seconds"]), "docs_pages_per_night": docs["pages_per_night"]}
 
 
 def measure(settings) -> dict:
@@ -145,31 +103,36 @@ def measure(settings) -> dict:
 
 def report(figures: dict) -> list[str]:
     s, pages, costs = figures["search"], figures["pages"], figures["run_costs"]
-    slowest = max(max(v) for v in pages.values())
+    loads = len(next(iter(pages.values())))
     lines = ["## Search, the explorer, charts and Data Docs", "",
-             f"`search_articles(q)` over {s['articles']:,} articles (the 10,000-page warehouse), {s['queries']} queries "
-             "taken from the articles (half one term of 2–6 characters, half two terms that stand together somewhere), "
-             "one sandboxed reader connection, `LIMIT 50`:", "",
-             "| median | p95 | max | exact phrase ranked first |", "|---|---|---|---|",
-             f"| {s['median'] * 1000:.0f} ms | {s['p95'] * 1000:.0f} ms | {s['max'] * 1000:.0f} ms "
-             f"| {s['phrase_first']} of the {s['with_phrase']} queries whose phrase is in some article |", "",
-             f"`cppcc explore`, each page opened in headless Chromium three times (navigation to the page's end marker; "
-             f"target < {PAGE_TARGET_SECONDS:.0f} s):", "", "| page | loads (s) | met |", "|---|---|---|"]
+             "`search_articles(q)` over the warehouse's articles, queries taken from the articles (half one term, "
+             "half two terms that stand together somewhere), one sandboxed reader connection, `LIMIT 50`:", "",
+             "| articles | queries | median | p95 | max | exact phrase ranked first |", "|---|---|---|---|---|---|",
+             f"| {s['articles']:,} | {s['queries']} | {s['median'] * 1000:.0f} ms | {s['p95'] * 1000:.0f} ms "
+             f"| {s['max'] * 1000:.0f} ms | {s['phrase_first']} of the {s['with_phrase']} queries whose phrase is "
+             "in some article |", "",
+             f"`cppcc explore`, each page opened {loads} times in headless Chromium (navigation to the page's end "
+             "marker), against the target:", "", "| page | loads (s) | slowest | target | met |", "|---|---|---|---|---|"]
     for name, seconds in pages.items():
-        lines.append(f"| {name} | {', '.join(f'{x:.2f}' for x in seconds)} "
-                     f"| {'yes' if max(seconds) < PAGE_TARGET_SECONDS else '**no**'} |")
-    lines += ["", f"Slowest load {slowest:.2f} s.", "",
-              f"Per run: the summary's charts add {costs['charts']:.2f} s (matplotlib's import and two PNGs, only when "
-              f"the run added or quarantined something); Data Docs add {costs['docs_first']:.2f} s to the first night "
-              f"and {costs['docs_30th']:.2f} s to the 30th (its pages and the index of the 30 runs kept), in the "
-              "validator process at the end of the run.", ""]
-    return lines
+        lines.append(f"| {name} | {', '.join(f'{x:.2f}' for x in seconds)} | {max(seconds):.2f} s "
+                     f"| < {PAGE_TARGET_SECONDS:.0f} s | {'yes' if max(seconds) < PAGE_TARGET_SECONDS else '**no**'} |")
+    lines += ["", "What the summary's charts and the Data Docs add to a run (charts: only when the run added or "
+              "quarantined something; Data Docs: built in the validator process at the end of the run):", "",
+              "| per run | seconds |", "|---|---|",
+              f"| charts in the summary (matplotlib's import and two PNGs) | {costs['charts']:.2f} |"]
+    if "docs_last" in costs:
+        lines += [f"| Data Docs, first night of {costs['docs_pages_per_night']} pages | {costs['docs_first']:.2f} |",
+                  f"| Data Docs, night {costs['docs_nights']} ({costs['docs_nights']} runs in the index) "
+                  f"| {costs['docs_last']:.2f} |"]
+    else:                 # figures recorded before the nights were counted
+        lines += [f"| Data Docs, first night | {costs['docs_first']:.2f} |",
+                  f"| Data Docs, 30th night | {costs['docs_30th']:.2f} |"]
+    return lines + [""]
 
 
 if __name__ == "__main__":
     from cppcc.settings import Settings
 
-    settings = Settings(warehouse=sys.argv[1], data=Path(sys.argv[2]))
-    figures = measure(settings)
-    print(json.dumps(figures, indent=1))
-    print("\n".join(report(figures)))
+    figures = measure(Settings(warehouse=sys.argv[1], data=Path(sys.argv[2])))
+    print("\n".join(report(figures)), file=sys.stderr)
+    print_json(figures)

@@ -8,9 +8,12 @@ import statistics
 import sys
 from pathlib import Path
 
+from .runs import NIGHT_PAGES
+
 FULL_PAGES = 10_000           # the size the targets are set for
 TARGETS = {"throughput": 2.0, "night_seconds": 5.0, "pss_mib": 800, "scaling": 1.1, "query_seconds": 1.0}
 MiB = 2**20
+STAGES = ("plan", "parse_wait", "validate", "commit", "data_docs", "housekeeping")     # as `cppcc run --json` says
 
 
 def mib(value: float) -> str:
@@ -19,6 +22,11 @@ def mib(value: float) -> str:
 
 def seconds(values) -> str:
     return ", ".join(f"{v:.2f} s" for v in values)
+
+
+def stage_seconds(stages: dict, stage: str) -> str:
+    """A stage's seconds as the run reported them; a dash for a stage the run did not report (older figures)."""
+    return f"{stages[stage]:.2f}" if stage in stages else "—"
 
 
 def met(ok: bool, full_size: bool) -> str:
@@ -68,7 +76,7 @@ def targets(figures: dict, by_size: dict, big: dict, full: bool) -> list[str]:
            f"{ratio:.2f}× ({big['pages'] / run['wall']:,.0f} p/s against {big['pages'] / big['floor']:,.0f} p/s) "
            f"| {met(ratio >= TARGETS['throughput'], full)} |"]
     if walls:
-        out.append(f"| a night's 20 new pages on the {FULL_PAGES:,}-page warehouse < {TARGETS['night_seconds']:.0f} s "
+        out.append(f"| a night's {NIGHT_PAGES} new pages on the {FULL_PAGES:,}-page warehouse < {TARGETS['night_seconds']:.0f} s "
                    f"(interpreter start included) | {seconds(walls)} on {big['pages']:,} pages "
                    f"| {met(max(walls) < TARGETS['night_seconds'], full)} |")
     out.append(f"| peak PSS at {FULL_PAGES:,} pages < {TARGETS['pss_mib']} MiB | {pss:,.0f} MiB at {big['pages']:,} "
@@ -87,7 +95,7 @@ def targets(figures: dict, by_size: dict, big: dict, full: bool) -> list[str]:
 
 
 def runs_table(figures: dict, by_size: dict) -> list[str]:
-    stages = ("plan", "parse_wait", "validate", "commit", "housekeeping")
+    stages = STAGES
     out = ["## Runs", "",
            "| pages | MB | floor | parse only (1 process) | `cppcc run` | vs floor | peak PSS / summed RSS | "
            + " | ".join(stages) + " |", "|---" * (7 + len(stages)) + "|"]
@@ -96,18 +104,48 @@ def runs_table(figures: dict, by_size: dict) -> list[str]:
         out.append(f"| {r['pages']:,} | {r['mb']:.1f} | {r['pages'] / r['floor']:,.0f} p/s | {r['pages'] / r['parse']:,.0f} p/s "
                    f"| {run['wall']:.1f} s, {r['pages'] / run['wall']:,.0f} p/s | {r['floor'] / run['wall']:.2f}× "
                    f"| {mib(run['peak']['pss'])} / {mib(run['peak']['rss'])} | "
-                   + " | ".join(f"{s.get(stage, 0):.2f}" for stage in stages) + " |")
+                   + " | ".join(stage_seconds(s, stage) for stage in stages) + " |")
     out.append("")
     if "nights" in figures:
-        out += ["A night's 20 new pages on that warehouse, stage seconds as the run reports them:", "",
+        out += [f"A night's {NIGHT_PAGES} new pages on that warehouse, stage seconds as the run reports them:", "",
                 "| night | wall | peak PSS | " + " | ".join(stages) + " | exit after the result |",
                 "|---" * (4 + len(stages)) + "|"]
         for i, n in enumerate(figures["nights"], 1):
             out.append(f"| {i} | {n['wall']:.2f} s | {mib(n['pss'])} | "
-                       + " | ".join(f"{n['stages'].get(stage, 0):.2f}" for stage in stages)
+                       + " | ".join(stage_seconds(n["stages"], stage) for stage in stages)
                        + f" | {n['exit_after_result']:.2f} s |")
-        out += ["", f"No-op re-run over the {max(by_size):,} pages (nothing new, no flow run): {figures['noop']:.2f} s.", ""]
+        out += ["", "| no-op re-run (nothing new: no flow run) | pages | wall |", "|---|---|---|",
+                f"| `cppcc run` over the same files again | {max(by_size):,} | {figures['noop']:.2f} s |", ""]
+    if "start_up" in figures:
+        out += start_up_table(figures["start_up"])
+    out += memory_table(by_size)
     return out
+
+
+def start_up_table(start_up: dict) -> list[str]:
+    """What each part costs a fresh interpreter before any page (`bench.startup`)."""
+    names = {"python": "the interpreter alone", "prefect": "`import prefect`",
+             "parser": "the parser with its dictionaries (the parsing forkserver)",
+             "great_expectations": "GX with the suites built (the validator process)"}
+    return (["What each part of a run costs a fresh interpreter before any page (best of the tries):", "",
+             "| part | seconds | PSS |", "|---|---|---|"]
+            + [f"| {names.get(part, part)} | {v['seconds']:.2f} | {mib(v['pss'])} |" for part, v in start_up.items()]
+            + [""])
+
+
+def memory_table(by_size: dict) -> list[str]:
+    """Each part's own peak PSS in each large run (its processes summed; the parts peak at different moments)."""
+    parts = (("main", "the command"), ("parsers", "parsers (forkserver and workers)"), ("validator", "GX validator"),
+             ("other", "other helpers"))
+    out = ["Peak PSS of each part of `cppcc run` (each part's own peak), and of the whole:", "",
+           "| pages | " + " | ".join(label for _, label in parts) + " | whole |", "|---" * (len(parts) + 2) + "|"]
+    for r in by_size.values():
+        peak = r["run"]["peak"]
+        out.append(f"| {r['pages']:,} | " + " | ".join(mib(peak[f'pss_{part}']) for part, _ in parts)
+                   + f" | {mib(peak['pss'])} |")
+    return out + [""]
+
+
 
 
 def compare(c: dict) -> list[str]:
@@ -185,47 +223,38 @@ def gap(figures: dict, big: dict) -> list[str]:
 
 def night_gap(nights: list[dict], start_up: dict) -> str:
     sec = {part: start_up[part]["seconds"] for part in start_up}
-    names = {"prefect": "`import prefect`", "parser": "the parser with its dictionaries (the parsing forkserver)",
-             "great_expectations": "GX with the suites built (the validator process)"}
     short = {"prefect": "Prefect's import", "parser": "Loading the parser", "great_expectations": "GX's import"}
-    longest = max(names, key=sec.get)
-    stages = ("plan", "parse_wait", "validate", "commit", "housekeeping")
-    stage_sums = {k: statistics.median(n["stages"].get(k, 0) for n in nights) for k in stages}
-    walls = [n["wall"] for n in nights]
+    longest = max(short, key=sec.get)
+    stage_sums = {k: statistics.median(n["stages"].get(k, 0) for n in nights) for k in STAGES}
     remedy = {"great_expectations": "a validator that does not import GX per run (kept warm by a long-lived "
                                     "`cppcc serve`) or the same checks without GX for small batches",
               "prefect": "a run that does not import Prefect's client per night (a long-lived `cppcc serve`)",
               "parser": "a parser that loads its dictionaries faster, or parsing workers kept warm by `cppcc serve`"}
-    return (f"- **A night of 20 pages** ({seconds(walls)}) is start-up: its stages take "
-            f"{sum(stage_sums.values()):.2f} s of it (median: " + ", ".join(f"{k} {v:.2f} s" for k, v in stage_sums.items())
-            + f"). Fresh interpreters measured alone: Python {sec['python']:.2f} s, "
-            + ", ".join(f"{names[p]} {sec[p]:.2f} s" for p in names)
-            + ". The CLI imports Prefect while the two helper processes load at once on the other core, then the "
-            f"flow run registers with the server; after printing its result the command takes another "
-            f"{statistics.median(n['exit_after_result'] for n in nights):.2f} s (median) to exit, in Prefect's exit "
-            f"handlers (its log and event flushers, its heartbeat thread). {short[longest]} "
+    return (f"- **A night of {NIGHT_PAGES} pages** (median wall {statistics.median(n['wall'] for n in nights):.2f} s) "
+            f"is start-up: its stages take {sum(stage_sums.values()):.2f} s of it (the medians of the nights' table). "
+            "The CLI imports Prefect while the two helper processes load at once on the other core (each part's cost "
+            "alone: the start-up table), then the flow run registers with the server; after printing its result the "
+            f"command takes another {statistics.median(n['exit_after_result'] for n in nights):.2f} s (median) to "
+            f"exit, in Prefect's exit handlers (its log and event flushers, its heartbeat thread). {short[longest]} "
             f"is the long pole: closing the gap needs {remedy[longest]}.")
 
 
 def memory_gap(peak: dict, start_up: dict | None) -> str:
-    text = (f"- **Memory** (peak PSS {mib(peak['pss'])}): each part's own peak — the command {mib(peak['pss_main'])}, "
-            f"the parsers (forkserver and workers) {mib(peak['pss_parsers'])}, the GX validator "
-            f"{mib(peak['pss_validator'])}, other helpers {mib(peak['pss_other'])}.")
+    text = (f"- **Memory** (peak PSS {mib(peak['pss'])}; each part's own peak in the memory table, what each costs "
+            "before any page in the start-up table)")
     if start_up:
-        text += (f" What they cost before any page: an interpreter with Prefect {mib(start_up['prefect']['pss'])}, the "
-                 f"parser with its dictionaries {mib(start_up['parser']['pss'])}, GX with the suites "
-                 f"{mib(start_up['great_expectations']['pss'])}; the rest is a batch in flight (its pages as Python "
-                 "rows, their frames, GX's pandas copy of the checked columns) and DuckDB merging files during "
-                 "housekeeping (the helpers are stopped before it). Going below the target means fewer resident "
-                 "libraries: the checks without GX's pandas machinery, or parsing workers that return Arrow "
-                 "batches instead of Python rows.")
-    return text
+        text += (": the rest is a batch in flight (its pages as Python rows, their frames, GX's pandas copy of the "
+                 "checked columns) and DuckDB merging files during housekeeping (the helpers are stopped before it). "
+                 "Going below the target means fewer resident libraries: the checks without GX's pandas machinery, "
+                 "or parsing workers that return Arrow batches instead of Python rows.")
+    return text + ("" if start_up else ".")
 
 
 def distributed(d: dict) -> list[str]:
+    threads = f" × {d['dask_threads']} thread{'s' if d['dask_threads'] != 1 else ''}" if "dask_threads" in d else ""
     out = ["## Past one machine", "",
            f"{d['pages']:,} pages, wall time of `cppcc run` (Dask: a local cluster of {d['dask_workers']} worker "
-           "processes × 1 thread on this machine's cores, so this is the cost of the distributed path, not a "
+           f"processes{threads} on this machine's cores, so this is the cost of the distributed path, not a "
            "speed-up):", "", "| catalog and writers | wall | pages/s |", "|---|---|---|"]
     for key, label in [("local", "SQLite catalog, local parsing processes, the flow's process commits (default)"),
                        ("dask_one_writer", "SQLite catalog, parsing on Dask, the flow's process commits"),

@@ -19,6 +19,7 @@ NIGHTS = 3
 QUERY = "SELECT count(*) FROM articles"
 IDLE_QUERIES = 20
 DASK_WORKERS = 2
+DASK_THREADS = 1            # threads per Dask worker process
 
 
 def env_for(work: Path, name: str, api_url: str, inbox: Path) -> dict:
@@ -124,10 +125,10 @@ def past_one_machine(work: Path, size: int, api_url: str) -> dict:
     from warehouse import read
 
     inbox = corpus(work, size)
-    out = {"pages": size, "dask_workers": DASK_WORKERS}
+    out = {"pages": size, "dask_workers": DASK_WORKERS, "dask_threads": DASK_THREADS}
     fresh(work, "local")
     out["local"] = watched([CPPCC, "run", "--json"], env_for(work, "local", api_url, inbox)).wall
-    with LocalCluster(n_workers=DASK_WORKERS, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=DASK_WORKERS, threads_per_worker=DASK_THREADS, processes=True, dashboard_address=None) as cluster:
         on_dask = [CPPCC, "run", "--json", "--runner", "dask", "--address", cluster.scheduler_address]
         fresh(work, "dask")
         out["dask_one_writer"] = watched(on_dask, env_for(work, "dask", api_url, inbox)).wall

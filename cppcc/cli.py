@@ -230,7 +230,7 @@ def run(inbox, warehouse, force, demo_if_empty, summary, as_json, wait_seconds, 
         else:
             click.echo(f"nothing new in {settings.inbox}: {counts_line(plan.counters())}; no flow run started")
     else:
-        _report(_flow(settings, force=force, runner=runner, address=address), as_json)
+        _report(_flow(settings, force=force, runner=runner, address=address, preview=plan), as_json)
     if summary:
         _print_examples(settings)
 

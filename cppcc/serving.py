@@ -51,10 +51,14 @@ def _pause(name: str) -> None:
     """Pause the deployment if it was registered (the runner has normally done so already); never raises: the
     deployment may not exist yet, and the server may be what failed (the error that stopped `serve` is the one
     to report)."""
+    import httpx
     from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
 
     try:
         with get_client(sync_client=True) as client:
             client.pause_deployment(client.read_deployment_by_name(name).id)
-    except Exception:
-        pass
+    except ObjectNotFound:
+        pass                          # not registered yet: nothing to pause
+    except httpx.HTTPError as exc:    # the server gone or refusing: what stopped `serve` is reported, this is said
+        print(f"could not pause the deployment {name}: {exc}", file=sys.stderr)

@@ -1,9 +1,11 @@
-"""A page as a parsing process returns it: its rows, or the stage and reason it was set aside."""
+"""A page as a parsing process returns it: its rows, or the stage and reason it was set aside; and a batch's
+pages as the flow gets them back, their rows already columns."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .frames import BatchFrames, build_frames, concat
 from .sources import SourcePage
 
 if TYPE_CHECKING:      # the parser itself is loaded by the parsing processes only
@@ -21,10 +23,12 @@ class ParsedPage:
 
     @property
     def ok(self) -> bool:
-        """Parsed, and not set aside since (the rows may have been dropped once committed)."""
+        """Parsed (its rows here, or in its batch's frames)."""
         return self.stage is None
 
     def reject(self, stage: str, reason: str) -> None:
+        """Set aside by the parsing process, as it builds this result. Nothing changes a page after: what later
+        steps decide is their own value (`flows.batch.Validated`, `Committed`)."""
         self.stage, self.reason = stage, reason
 
 
@@ -34,3 +38,24 @@ def parse_chunk(pages: list[SourcePage], max_bytes: int, budget_seconds: float |
     from .parse_worker import parse_source_page
 
     return [parse_source_page(p, max_bytes, budget_seconds) for p in pages]
+
+
+@dataclass
+class ParsedBatch:
+    """Pages parsed, as the flow gets them back: each page's outcome, and the rows of those parsed as one frame
+    per table, built in the parsing process (`parse_to_frames`)."""
+    pages: list[ParsedPage]        # each page's outcome; its rows and raw bytes are in `frames`
+    frames: BatchFrames
+
+
+def parse_to_frames(pages: list[SourcePage], max_bytes: int, budget_seconds: float | None = None) -> ParsedBatch:
+    """Parse pages and turn their rows into columns where they were made (a parsing process): what goes back
+    to the flow is Arrow-backed frames, not Python dicts to be turned into frames there."""
+    parsed = parse_chunk(pages, max_bytes, budget_seconds)
+    frames = build_frames([p for p in parsed if p.ok])
+    return ParsedBatch([replace(p, raw=b"", rows=None) for p in parsed], frames)
+
+
+def joined(parts: list[ParsedBatch]) -> ParsedBatch:
+    """The chunks of a batch as one."""
+    return ParsedBatch([p for part in parts for p in part.pages], concat([part.frames for part in parts]))

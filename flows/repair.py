@@ -17,14 +17,15 @@ from pathlib import Path
 
 from cppcc.settings import Settings
 from transforms.lexicons import load_districts
-from warehouse import connection, load, sandbox
+from warehouse import connection, sandbox
 from warehouse.check import META, Damage, inspect, marker_path
 from warehouse.contract import PAGE_TABLES
 from warehouse.salvage import retire_files
 
-from .batch import build_frames
+from . import batch
+from .batch import Committed
 from .lock import lock_path, run_lock
-from .parsed import ParsedPage, parse_chunk
+from .parsed import ParsedBatch, parse_to_frames
 from .sources import SourcePage, sha256_of
 
 PAGE_HOLDERS = PAGE_TABLES + ("pages",)       # tables whose rows carry a page's issue_id
@@ -93,19 +94,19 @@ def _reload(settings: Settings, record: dict) -> list[str]:
         if not ranges:
             return lines
         sources, unknown, ids = _affected(con, ranges, Path(settings.inbox))
-        parsed = parse_chunk(sources, settings.max_file_bytes)
         loaded, held = [], []
-        for start in range(0, len(parsed), settings.batch_size):
-            batch = parsed[start:start + settings.batch_size]
-            _commit(con, batch, record["run_id"])
-            loaded += [p for p in batch if p.ok]
-            held += [p for p in batch if not p.ok]
-        _drop(con, list(unknown) + [ids[p.page.name] for p in held], record["run_id"])
-    from_inbox = sum(1 for p in loaded if p.page.raw is None)
+        for start in range(0, len(sources), settings.batch_size):
+            parsed = parse_to_frames(sources[start:start + settings.batch_size], settings.max_file_bytes)
+            committed = _commit(con, parsed, record["run_id"])
+            loaded += committed.loaded
+            held += committed.rejected
+        _drop(con, list(unknown) + [ids[r.name] for r in held], record["run_id"])
+    committed_names = set(loaded)
+    from_inbox = sum(1 for p in sources if p.name in committed_names and p.raw is None)
     lines.append(f"re-loaded {len(loaded)} pages whose rows were in the damaged files"
                  + (f" ({from_inbox} from their inbox files)" if from_inbox else " from the stored raw pages"))
-    for p in held:
-        lines.append(f"quarantined {p.page.name} at {p.stage}: {p.reason}")
+    for r in held:
+        lines.append(f"quarantined {r.name} at {r.stage}: {r.reason}")
     if names := [n for i, n in unknown.items() if n]:
         lines.append(f"{len(names)} pages could not be re-loaded (their raw page was in a damaged file and no inbox "
                      f"file has its content): put these files back in {settings.inbox} and run `cppcc run`: "
@@ -157,19 +158,12 @@ def _inbox_copy(inbox: Path, name: str, sha: str) -> Path | None:
         return None
 
 
-def _commit(con, batch: list[ParsedPage], run_id: str) -> None:
-    """One batch through the ordinary load: frames, the GX suites, one atomic commit (its older rows replaced)."""
+def _commit(con, parsed: ParsedBatch, run_id: str) -> Committed:
+    """One batch through the ordinary load: frames, the GX suites (in this process), one atomic commit (its older
+    rows replaced)."""
     from expectations import validate_batch
 
-    frames = build_frames([p for p in batch if p.ok])
-    failures = validate_batch(frames.tables, load.taken_keys(con, frames.tables))
-    for page in batch:
-        if page.ok and page.rows.issues[0]["issue_id"] in failures:
-            page.reject("validate", "; ".join(sorted(set(failures[page.rows.issues[0]["issue_id"]]))))
-    if failures:
-        frames = frames.without(set(failures))
-    rejected = [(p.page.name, p.sha256 or p.page.sha256, p.stage, p.reason) for p in batch if not p.ok]
-    load.commit_batch(con, frames.tables, frames.raw_pages, load.quarantine_frame(rejected, run_id), run_id)
+    return batch.commit(con, batch.validate(con, parsed, validate_batch), run_id)
 
 
 def _drop(con, issue_ids: list[str], run_id: str) -> None:

@@ -12,7 +12,7 @@ from warehouse.errors import WarehouseMissing
 from warehouse.migrate import legacy_source, migrate
 
 from . import cancel
-from .sources import Plan, check_inbox, plan_inbox
+from .sources import Plan, check_inbox, hand_over, plan_inbox
 
 
 class NotFound(CppccError):
@@ -43,9 +43,11 @@ def preview(settings: Settings, force: bool = False) -> Plan:
 
 
 def run_flow(settings: Settings, force: bool = False, runner: str = "local", address: str | None = None,
-             server=None, **options) -> dict:
+             server=None, preview: Plan | None = None, **options) -> dict:
     """Run `nightly-ingest` in this process; raises RunFailed with the one-line reason if it fails. `server`: a
-    throwaway Prefect server (cppcc/prefect_server.py) to start first thing and wait for just before the flow."""
+    throwaway Prefect server (cppcc/prefect_server.py) to start first thing and wait for just before the flow.
+    `preview`: the plan just made (`preview`), handed to the flow so that it reads no file again that is
+    unchanged since."""
     cancel.check()
     if server is not None:
         server.start()                      # it starts while this process imports Prefect
@@ -53,7 +55,8 @@ def run_flow(settings: Settings, force: bool = False, runner: str = "local", add
         from .workers import start_early
 
         start_early(settings.workers)       # GX and the parser load on the other core meanwhile
-    from .ingest import nightly_ingest, on_dask, run_and_report
+    from .ingest import nightly_ingest
+    from .runners import on_dask, run_and_report
 
     cancel.take_over_from_prefect()         # the flow run keeps our SIGTERM handler (flows/cancel.py)
     if server is not None:
@@ -62,7 +65,8 @@ def run_flow(settings: Settings, force: bool = False, runner: str = "local", add
 
     flow = on_dask(address) if runner == "dask" else nightly_ingest
     distributed = runner == "dask" and settings.uses_postgres
-    return run_and_report(flow, settings=settings, force=force, distributed=distributed, **options)
+    return run_and_report(flow, settings=settings, force=force, distributed=distributed,
+                          preview_key=hand_over(preview) if preview is not None else None, **options)
 
 
 def retry(settings: Settings, name: str, server=None) -> dict:

@@ -15,6 +15,7 @@ import hashlib
 import os
 import stat
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,18 @@ class Unreadable:
     path: Path | None = None
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A file as a plan found it: its stat just before it was read, and the hash of what was read."""
+    stat: tuple[int, int, int, int]        # (size, mtime_ns, ctime_ns, inode)
+    sha256: str
+
+
+def stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells a file unchanged since it was hashed, without reading it (as rsync's quick check)."""
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
 @dataclass
 class Plan:
     new: list[SourcePage] = field(default_factory=list)                      # to parse and load
@@ -55,6 +68,7 @@ class Plan:
     known_bad: list[SourcePage] = field(default_factory=list)                # quarantined before, unchanged
     not_ready: list[str] = field(default_factory=list)                       # still being written
     unreadable: list[Unreadable] = field(default_factory=list)
+    seen: dict[str, Seen] = field(default_factory=dict)     # each file hashed: what a later plan may reuse
 
     @property
     def files_seen(self) -> int:
@@ -86,8 +100,10 @@ def check_inbox(inbox: Path) -> None:
         raise InboxError(f"inbox {inbox} cannot be read (permissions)")
 
 
-def scan_inbox(inbox: Path, settle_seconds: float = 0.0) -> tuple[list[tuple[str, Path]], list[str], list[Unreadable]]:
-    """(finished files as (name, path), names not ready, unreadable entries), sorted by name."""
+def scan_inbox(inbox: Path, settle_seconds: float = 0.0, earlier: Plan | None = None
+               ) -> tuple[list[tuple[str, Path]], list[str], list[Unreadable]]:
+    """(finished files as (name, path), names not ready, unreadable entries), sorted by name. `earlier`: a plan
+    of this inbox made moments ago, which watched its files already (see `_settled`)."""
     check_inbox(inbox)
     root = inbox.resolve()
     files: list[tuple[str, Path]] = []
@@ -106,7 +122,7 @@ def scan_inbox(inbox: Path, settle_seconds: float = 0.0) -> tuple[list[tuple[str
             else:
                 files.append((name, path))
     if settle_seconds > 0:
-        files, still_changing = _settled(files, settle_seconds)
+        files, still_changing = _settled(files, settle_seconds, earlier)
         not_ready += still_changing
     return files, sorted(not_ready), unreadable
 
@@ -132,36 +148,60 @@ def _not_a_page_file(path: Path, root: Path) -> str | None:
     return None
 
 
-def _settled(files: list[tuple[str, Path]], settle_seconds: float) -> tuple[list[tuple[str, Path]], list[str]]:
-    """Files changed within the last `settle_seconds` are watched that long; those still changing wait."""
+def _settled(files: list[tuple[str, Path]], settle_seconds: float, earlier: Plan | None = None
+             ) -> tuple[list[tuple[str, Path]], list[str]]:
+    """Files changed within the last `settle_seconds` are watched that long; those still changing wait.
+
+    After an `earlier` plan (`cppcc run`'s preview), the window is not waited out again: a file as that plan
+    hashed it is settled, and one that changed since is still being written and waits for the next run."""
     now = time.time()
     fresh = {}
     for name, path in files:
         st = path.stat()
-        if now - st.st_mtime < settle_seconds:
+        if now - st.st_mtime < settle_seconds and not _unchanged_since(earlier, name, st):
             fresh[name] = (st.st_size, st.st_mtime_ns)
     if not fresh:
         return files, []
-    time.sleep(settle_seconds)
-    changing = []
-    for name, path in files:
-        if name in fresh:
-            try:
-                st = path.stat()
-                if (st.st_size, st.st_mtime_ns) != fresh[name]:
+    if earlier is not None:
+        changing = list(fresh)
+    else:
+        time.sleep(settle_seconds)
+        changing = []
+        for name, path in files:
+            if name in fresh:
+                try:
+                    st = path.stat()
+                    if (st.st_size, st.st_mtime_ns) != fresh[name]:
+                        changing.append(name)
+                except OSError:
                     changing.append(name)
-            except OSError:
-                changing.append(name)
     return [(n, p) for n, p in files if n not in changing], changing
 
 
+def _unchanged_since(earlier: Plan | None, name: str, st: os.stat_result) -> bool:
+    seen = earlier.seen.get(name) if earlier is not None else None
+    return seen is not None and seen.stat == stat_key(st)
+
+
+def _hashed(name: str, path: Path, earlier: Plan | None) -> Seen:
+    """The file's hash: the `earlier` plan's when the file is unchanged since (same size, times and inode), else
+    read now."""
+    st = path.stat()
+    if _unchanged_since(earlier, name, st):
+        return earlier.seen[name]
+    return Seen(stat_key(st), sha256_of(path.read_bytes()))
+
+
 def plan_inbox(inbox: Path, loaded: dict[str, tuple[str, str]], quarantined: dict[str, tuple[str, str]],
-               settle_seconds: float = 0.0, force: bool = False, only: list[str] | None = None) -> Plan:
+               settle_seconds: float = 0.0, force: bool = False, only: list[str] | None = None,
+               earlier: Plan | None = None) -> Plan:
     """Compare the inbox with what the warehouse holds.
 
     `loaded`: sha256 -> (source_name, parser_version); `quarantined`: source_name -> (sha256, stage).
-    `force` plans every file again; `only` restricts the plan to those names and forces them."""
-    files, not_ready, unreadable = scan_inbox(inbox, settle_seconds)
+    `force` plans every file again; `only` restricts the plan to those names and forces them. `earlier`, a plan
+    of the same inbox made moments ago (the preview of `cppcc run`, handed to the flow): its hashes are reused
+    for files unchanged since, and the settle window is not waited out twice."""
+    files, not_ready, unreadable = scan_inbox(inbox, settle_seconds, earlier)
     if only is not None:
         wanted = set(only)
         files = [(n, p) for n, p in files if n in wanted]
@@ -173,11 +213,11 @@ def plan_inbox(inbox: Path, loaded: dict[str, tuple[str, str]], quarantined: dic
     seen: dict[str, str] = {}
     for name, path in files:
         try:
-            page = SourcePage(name, sha256_of(path.read_bytes()), path)
+            plan.seen[name] = _hashed(name, path, earlier)
         except OSError as exc:
             plan.unreadable.append(Unreadable(name, f"cannot be read: {exc.strerror or exc}", path))
             continue
-        _place(plan, page, seen, loaded, quarantined, present, force)
+        _place(plan, SourcePage(name, plan.seen[name].sha256, path), seen, loaded, quarantined, present, force)
     return plan
 
 
@@ -211,6 +251,24 @@ def _duplicate(plan: Plan, page: SourcePage, original: str, quarantined: dict) -
         plan.known_bad.append(page)
     else:
         plan.duplicates.append((page, original))
+
+
+# ---------------------------------------------------------------- the preview, handed to the flow
+
+_handed: dict[str, Plan] = {}
+
+
+def hand_over(plan: Plan) -> str:
+    """Keep `cppcc run`'s preview for the flow run this process starts next; the key it is taken by. (A flow's
+    parameters are sent to the Prefect server, so the plan, with a hash of every file, is not one of them.)"""
+    key = uuid.uuid4().hex
+    _handed[key] = plan
+    return key
+
+
+def take(key: str | None) -> Plan | None:
+    """The plan handed over under `key`, once; None for a flow run started elsewhere (a deployment)."""
+    return _handed.pop(key, None) if key else None
 
 
 # ---------------------------------------------------------------- stored pages

@@ -1,16 +1,25 @@
-"""What a run did: counts for the CLI, the `runs` table and the Prefect artifact, which all read this; and the
-one way the counters of a run (or of a plan) are said."""
+"""What a run did: counts for the CLI, the `runs` table and the Prefect artifact, which all read this; the one
+way the counters of a run (or of a plan) are said; and the artifact itself. No Prefect at import: `cppcc run`
+says "nothing new" with these lines before Prefect is loaded."""
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from warehouse.contract import PAGE_TABLES
+from warehouse.errors import first_line
 
 from . import FLOW_NAME
 from .sources import Plan
+
+if TYPE_CHECKING:
+    from .batch import Committed
+    from .quarantine import Rejected
 
 ARTIFACT_KEY = f"{FLOW_NAME}-summary"
 
@@ -59,6 +68,26 @@ class RunSummary:
     def planned(self, plan: Plan) -> None:
         self.files_seen, self.unchanged, self.renamed = plan.files_seen, len(plan.unchanged), len(plan.renamed)
         self.duplicates, self.known_bad, self.not_ready = len(plan.duplicates), len(plan.known_bad), len(plan.not_ready)
+
+    def committed(self, batch: Committed) -> None:
+        """A batch in the warehouse: its pages, rows and articles' districts counted, its rejected files listed."""
+        self.loaded += batch.loaded
+        for table, n in batch.rows.items():
+            self.rows_added[table] += n
+        self.count_districts(batch.districts)
+        self.set_aside(batch.rejected)
+
+    def set_aside(self, rejected: Iterable[Rejected]) -> None:
+        self.quarantined += [(r.name, r.stage, r.reason) for r in rejected]
+
+    @contextmanager
+    def timed(self, stage: str):
+        """Add the block's seconds to the stage's (the run's `seconds`)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] += time.perf_counter() - started
 
     def count_districts(self, districts: list[str | None]) -> None:
         """The district names of the article rows a batch committed."""
@@ -111,3 +140,16 @@ class RunSummary:
         except FontMissing as exc:
             return ["", f"(no charts: {exc})"]
         return [line for alt, uri in charts for line in ("", f"![{alt}]({uri})")]
+
+
+def publish(summary: RunSummary, logger) -> None:
+    """The run's summary artifact on the Prefect server. The server not answering, or refusing it, is no reason
+    to fail a run (it may be why the run failed): said in the log instead."""
+    import httpx
+    from prefect.artifacts import create_markdown_artifact
+
+    try:
+        create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary.markdown(),
+                                 description="files seen / loaded / quarantined, rows added and totals")
+    except httpx.HTTPError as exc:      # the server unreachable (TransportError) or answering an error status
+        logger.warning("could not publish the run's summary artifact: %s", first_line(exc))

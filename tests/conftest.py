@@ -68,7 +68,7 @@ def table_rows(settings, skip=("runs",)) -> dict[str, list[tuple]]:
 
 
 def load_inbox(settings, inbox: Path, run_id: str = "test") -> None:
-    from flows.batch import build_frames
+    from flows.frames import build_frames
     from flows.parsed import parse_chunk
     from flows.sources import plan_inbox
     from warehouse import connection, load

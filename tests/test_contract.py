@@ -5,7 +5,7 @@ import pytest
 
 from cppcc.generate import generate_page
 from expectations import suite_config
-from flows.batch import build_frames
+from flows.frames import build_frames
 from flows.parsed import ParsedPage
 from flows.sources import SourcePage
 from transforms.page import parse_page
@@ -64,3 +64,20 @@ def test_every_check_becomes_an_expectation_including_the_warehouse_wide_ones():
 
 def test_docs_tables_md_is_generated_from_the_contract():
     assert DOCS.read_text(encoding="utf-8") == document(), "run: python -m warehouse.contract > docs/tables.md"
+
+
+def test_quarantine_stages_and_run_statuses_are_checked_on_write():
+    """A misspelt stage or status is an error, not a row: the value sets are the contract's."""
+    import polars as pl
+
+    from warehouse.contract import QUARANTINE_STAGES, RUN_STATUSES, check_value_sets, polars_schema
+
+    assert {"Completed", "Failed", "Skipped"} <= set(RUN_STATUSES)
+    assert {"read", "decode", "parse", "validate", "load", "duplicate", "forgotten"} == set(QUARANTINE_STAGES)
+    runs = pl.DataFrame({"run_id": ["r1", "r2"], "status": ["Skipped", "Completed"]})
+    check_value_sets("runs", runs)
+    with pytest.raises(ValueError, match="'Succeeded' is not one of"):
+        check_value_sets("runs", runs.with_columns(pl.lit("Succeeded").alias("status")))
+    row = {"source_name": "a.txt", "sha256": None, "stage": "valdiate", "reason": "x", "detected_at": None, "run_id": "r"}
+    with pytest.raises(ValueError, match="quarantine.stage: 'valdiate'"):
+        check_value_sets("quarantine", pl.DataFrame([row], schema=polars_schema("quarantine"), orient="row"))

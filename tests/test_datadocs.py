@@ -8,7 +8,7 @@ import pytest
 import expectations
 from cppcc.generate import generate_page
 from expectations import datadocs
-from flows.batch import build_frames
+from flows.frames import build_frames
 from flows.parsed import ParsedPage
 from flows.sources import SourcePage
 from transforms.page import parse_page

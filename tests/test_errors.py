@@ -161,21 +161,22 @@ def test_the_summary_artifact_failing_is_logged_and_a_bug_is_not_swallowed(monke
 
     import httpx
 
-    import flows.ingest
-    from flows.summary import RunSummary
+    import prefect.artifacts
+
+    from flows.summary import RunSummary, publish
 
     def unreachable(**_):
         raise httpx.ConnectError("connection refused")
 
-    monkeypatch.setattr(flows.ingest, "create_markdown_artifact", unreachable)
+    monkeypatch.setattr(prefect.artifacts, "create_markdown_artifact", unreachable)
     logger = logging.getLogger("test-publish")
     with caplog.at_level(logging.WARNING, logger="test-publish"):
-        flows.ingest._publish(RunSummary(source="inbox"), logger)
+        publish(RunSummary(source="inbox"), logger)
     assert "could not publish the run's summary artifact: connection refused" in caplog.text
 
-    monkeypatch.setattr(flows.ingest, "create_markdown_artifact", lambda **_: {}["key"])
+    monkeypatch.setattr(prefect.artifacts, "create_markdown_artifact", lambda **_: {}["key"])
     with pytest.raises(KeyError):
-        flows.ingest._publish(RunSummary(source="inbox"), logger)
+        publish(RunSummary(source="inbox"), logger)
 
 
 def test_the_quiet_environment_is_written_once():

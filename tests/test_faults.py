@@ -14,7 +14,8 @@ def test_disk_full_during_the_commit_fails_the_run_quarantines_nothing_and_the_n
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from cppcc.generate import write_pages
-    from flows.ingest import nightly_ingest, run_and_report
+    from flows.ingest import nightly_ingest
+    from flows.runners import run_and_report
     from flows.lock import RunFailed
     from warehouse import load, sandbox
 

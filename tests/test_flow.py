@@ -169,7 +169,8 @@ def test_a_failed_run_is_recorded_with_its_reason_and_artifact(tmp_path, prefect
 
     from cppcc.generate import write_pages
     from cppcc.prefect_server import latest_flow_run
-    from flows.ingest import nightly_ingest, run_and_report
+    from flows.ingest import nightly_ingest
+    from flows.runners import run_and_report
     from flows.lock import RunFailed
     from warehouse import maintenance, sandbox
 
@@ -241,3 +242,42 @@ def test_awkward_inbox_entries_are_set_aside_and_the_run_completes(tmp_path, pre
 def test_status_says_when_the_list_is_cut(loaded):
     status = cppcc("status", "--limit", "3", root=loaded["root"]).stdout
     assert "quarantined files: 3 of 8 (newest first)" in status
+
+
+def test_cppcc_run_reads_a_new_file_twice_and_an_unchanged_one_once(tmp_path, prefect_api, monkeypatch):
+    """Once to plan (the preview; the flow's plan under the lock reuses its hashes) and once to parse (the parsing
+    process hashes the bytes it parses). A file already loaded is read by the preview only."""
+    import collections
+
+    from click.testing import CliRunner
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from cppcc.cli import main
+    from cppcc.generate import write_pages
+
+    inbox = tmp_path / "inbox"
+    write_pages(inbox, 4, seed=37)
+    reads = collections.Counter()
+    real_read = Path.read_bytes
+
+    def read_bytes(path):
+        if inbox in path.parents:
+            reads[path.name] += 1
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    env = {"CPPCC_DATA": str(tmp_path / "data"), "CPPCC_INBOX": str(inbox), "CPPCC_WAREHOUSE": str(tmp_path / "w.ducklake"),
+           "CPPCC_SETTLE_SECONDS": "0", "CPPCC_WORKERS": "1", "PREFECT_API_URL": prefect_api}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with temporary_settings({PREFECT_API_URL: prefect_api}):
+        first = CliRunner().invoke(main, ["run"])
+        assert first.exit_code == 0, first.output
+        assert sorted(reads.values()) == [2, 2, 2, 2], reads
+        reads.clear()
+        (new,) = write_pages(tmp_path / "later", 1, seed=38)
+        new.rename(inbox / new.name)
+        second = CliRunner().invoke(main, ["run"])
+        assert second.exit_code == 0, second.output
+    assert "loaded 1" in second.output and "unchanged 4" in second.output, second.output
+    assert reads.pop(new.name) == 2 and sorted(reads.values()) == [1, 1, 1, 1], reads

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import data_files, fingerprint, load_inbox, make_settings, table_rows
 from cppcc.generate import write_pages
-from flows.batch import build_frames
+from flows.frames import build_frames
 from flows.parsed import parse_chunk
 from flows.sources import plan_inbox
 from warehouse import connection, load, maintenance, read, sandbox

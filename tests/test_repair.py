@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import make_settings, table_rows
 from cppcc.cli import main
 from cppcc.generate import write_pages
-from flows.batch import build_frames
+from flows.frames import build_frames
 from flows.parsed import parse_chunk
 from flows.sources import plan_inbox
 from warehouse import check, connection, load, maintenance, read, sandbox

@@ -130,3 +130,39 @@ def test_only_restricts_the_plan_and_forces_those_files(tmp_path):
     held = {first.name: (shas[first.name], "validate")}
     plan = plan_inbox(tmp_path, {}, held, only=[first.name])
     assert names(plan.new) == [first.name] and plan.files_seen == 1
+
+
+def test_a_plan_handed_an_earlier_one_reads_only_what_changed_since(tmp_path, monkeypatch):
+    """The flow's plan under the lock reuses the preview's hashes of files unchanged since (size, times, inode)."""
+    first, second, third = write_pages(tmp_path, 3, seed=16)
+    preview = plan_inbox(tmp_path, {}, {})
+    third.write_bytes(third.read_bytes() + "更多\n".encode())
+    reads = []
+    real_read = type(first).read_bytes
+
+    def read_bytes(path):
+        reads.append(path.name)
+        return real_read(path)
+
+    monkeypatch.setattr(type(first), "read_bytes", read_bytes)
+    plan = plan_inbox(tmp_path, {}, {}, earlier=preview)
+    assert reads == [third.name], "only the file that changed is read again"
+    assert {p.name: p.sha256 for p in plan.new} == {**{p.name: p.sha256 for p in preview.new},
+                                                   third.name: plan.seen[third.name].sha256}
+    assert plan.seen[third.name].sha256 != preview.seen[third.name].sha256
+    assert plan_inbox(tmp_path, {}, {}).seen == plan.seen, "what a plan from scratch finds"
+
+
+def test_the_settle_window_is_waited_out_once(tmp_path):
+    """The preview watches fresh files; the flow's plan does not wait again: a file as the preview hashed it is
+    settled, one that changed since is still being written."""
+    steady, growing = write_pages(tmp_path, 2, seed=17)
+    started = time.monotonic()
+    preview = plan_inbox(tmp_path, {}, {}, settle_seconds=0.5)
+    assert time.monotonic() - started >= 0.5 and len(preview.new) == 2
+    with growing.open("a") as f:
+        f.write("更多\n")
+    started = time.monotonic()
+    plan = plan_inbox(tmp_path, {}, {}, settle_seconds=0.5, earlier=preview)
+    assert time.monotonic() - started < 0.5, "no second wait"
+    assert names(plan.new) == [steady.name] and plan.not_ready == [growing.name]

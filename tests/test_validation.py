@@ -5,7 +5,7 @@ import pytest
 
 from cppcc.generate import write_pages
 from expectations import validate_batch
-from flows.batch import build_frames
+from flows.frames import build_frames
 from flows.parse_worker import parse_source_page
 from flows.parsed import parse_chunk
 from flows.sources import plan_inbox

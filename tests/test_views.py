@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from conftest import SHARED, make_settings
-from flows.batch import build_frames
+from flows.frames import build_frames
 from flows.parsed import parse_chunk
 from flows.sources import plan_inbox
 from warehouse import connection, load, read, sandbox, views

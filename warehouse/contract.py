@@ -93,6 +93,10 @@ def _c(name: str, type_: str, meaning: str = "", *checks: Check) -> Column:
 
 
 DISTRICT_CODE = matches(r"^500[0-9]{3}$")
+# Where a file was set aside (the steps of a page's way in, and the two decisions about a whole file), and how a
+# run ended: the values `quarantine.stage` and `runs.status` may take, checked on every write (`check_value_sets`).
+QUARANTINE_STAGES = ("read", "decode", "parse", "validate", "load", "duplicate", "forgotten")
+RUN_STATUSES = ("Completed", "Failed", "Skipped", "Cancelled")
 ISSUE_REF = references("issues")
 ARTICLE_REF = references("articles")
 
@@ -178,7 +182,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("quarantine", "files that were not loaded, and why", (
         _c("source_name", "VARCHAR", "file name as found in the inbox"),
         _c("sha256", "VARCHAR", "hash of the bytes, NULL when they could not be read"),
-        _c("stage", "VARCHAR", "read | decode | parse | validate | load | duplicate | forgotten"),
+        _c("stage", "VARCHAR", "the step that set it aside", one_of(*QUARANTINE_STAGES)),
         _c("reason", "VARCHAR", "one line saying why"),
         _c("detected_at", "TIMESTAMP", "when"),
         _c("run_id", "VARCHAR", "the run that set it aside"),
@@ -189,8 +193,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("source", "VARCHAR", "inbox | stored (re-processing) | retry"),
         _c("started_at", "TIMESTAMP", ""),
         _c("finished_at", "TIMESTAMP", ""),
-        _c("status", "VARCHAR", "Completed | Failed | Skipped | Cancelled"),
-        _c("reason", "VARCHAR", "why a run failed, was skipped (another run held the warehouse) or was cancelled (received SIGTERM or SIGINT)"),
+        _c("status", "VARCHAR", "how it ended (Skipped: another run held the warehouse; Cancelled: SIGTERM or SIGINT)",
+           one_of(*RUN_STATUSES)),
+        _c("reason", "VARCHAR", "why a run failed, was skipped or was cancelled (received SIGTERM or SIGINT)"),
         _c("files_seen", "INTEGER", "files in the inbox (or stored pages) considered"),
         _c("loaded", "INTEGER", "pages committed by this run"),
         _c("unchanged", "INTEGER", "already loaded with this content and parser"),
@@ -215,6 +220,18 @@ _POLARS_TYPES = {
 
 def polars_schema(table: str) -> pl.Schema:
     return pl.Schema({c.name: _POLARS_TYPES[c.type] for c in TABLES[table].columns})
+
+
+def check_value_sets(table: str, frame: pl.DataFrame) -> None:
+    """Raise ValueError if a column with a value set holds another value: the write-time check of the tables
+    the GX suites do not see (`quarantine`, `runs`), so that a misspelt stage or status is an error."""
+    for column in TABLES[table].columns:
+        for check in column.checks:
+            if check.kind == "in_set" and column.name in frame.columns:
+                stray = frame.filter(pl.col(column.name).is_not_null() & ~pl.col(column.name).is_in(list(check.arg)))
+                if stray.height:
+                    raise ValueError(f"{table}.{column.name}: {stray[column.name][0]!r} is not one of "
+                                     f"{', '.join(check.arg)}")
 
 
 def ddl() -> str:

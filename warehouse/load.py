@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from .connection import commit, transaction
-from .contract import PAGE_TABLES, TABLES, polars_schema
+from .contract import PAGE_TABLES, TABLES, check_value_sets, polars_schema
 
 
 def replaced_ids(con: duckdb.DuckDBPyConnection, issues: pl.DataFrame) -> list[str]:
@@ -41,6 +41,9 @@ def commit_batch(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Append a frame's rows; those of a table the GX suites do not see have their value sets checked here."""
+    if not TABLES[table].per_page:
+        check_value_sets(table, frame)
     if frame.height:
         arrow = frame.to_arrow()   # noqa: F841 — DuckDB reads the local `arrow` by name (replacement scan)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM arrow")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -53,8 +52,7 @@ def running(settings, host: str = "127.0.0.1", port: int = 8501, docs_port: int 
 
     with static_server(docs_folder(settings), host, docs_port) as served:
         config = {"settings": json.loads(settings.resolved().model_dump_json()), "docs_port": served}
-        env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-        proc = subprocess.Popen(streamlit_command(config, host, port), env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(streamlit_command(config, host, port), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             yield proc, f"http://{host}:{port}", f"http://{host}:{served}/index.html"
