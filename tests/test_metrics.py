@@ -144,3 +144,51 @@ def test_chinese_numerals_that_count_nothing(body):
 
 def test_a_qualified_magnitude_is_still_a_count():
     assert [(m.value, m.qualifier) for m in extract_metrics("走访百余家企业。")] == [(100, "余")]
+
+
+@pytest.mark.parametrize("body, value, unit, qualifier, subject", [
+    pytest.param("为山区孩子捐赠1000双鞋左右。", 1000, "双", "左右", "捐赠的鞋", id="shuang-zuoyou-after-the-noun"),
+    pytest.param("向养老院送去牛奶80箱以上。", 80, "箱", "以上", "牛奶", id="xiang-yishang"),
+    pytest.param("为群众送去常用药品300盒。", 300, "盒", None, "常用药品", id="he"),
+    pytest.param("分发大米600袋左右给困难户。", 600, "袋", "左右", "分发大米", id="dai"),
+    pytest.param("新装路灯120盏左右，照亮乡村路。", 120, "盏", "左右", "新装路灯", id="zhan"),
+    pytest.param("采购消毒液200瓶以上送往社区。", 200, "瓶", "以上", "消毒液", id="ping"),
+])
+def test_measure_words_and_a_qualifier_after_the_counted_noun(body, value, unit, qualifier, subject):
+    (m,) = [m for m in extract_metrics(body) if m.unit == unit]
+    assert (m.value, m.qualifier, m.subject) == (pytest.approx(value), qualifier, subject)
+
+
+@pytest.mark.parametrize("body, surface, subject", [
+    # a verb with 在/到/至 after it links the subject to the number, like 达 or 为
+    pytest.param("全区城镇登记失业率控制在3.5%以内。", "3.5%", "失业率", id="kongzhi-zai"),
+    pytest.param("蔬菜大棚温度稳定在15℃。", "15℃", "蔬菜大棚温度", id="wending-zai"),
+    pytest.param("全县空气优良天数增至320天。", "320天", "全县空气优良天数", id="zeng-zhi"),
+    pytest.param("全镇贫困发生率已降至0.5%。", "0.5%", "贫困发生率", id="jiang-zhi"),
+    pytest.param("村集体经济收入上升到52万元。", "52万元", "村集体经济收入", id="shangsheng-dao"),
+    # a threshold word after the number names no counted thing: the subject stands before it
+    pytest.param("园区年产值突破5亿元大关。", "5亿元", "园区年产值", id="daguan"),
+    pytest.param("村民人均收入迈上2万元新台阶。", "2万元", "村民人均收入", id="taijie"),
+    # a share word alone is the share of what stands before it in the clause
+    pytest.param("其中，脱贫户占比达到42%。", "42%", "脱贫户占比", id="zhanbi-after-a-noun-jieba-cuts"),
+    # a one-character word jieba tags as a name is no name: it is counted (种植脆李)
+    pytest.param("今年种植脆李2000亩左右。", "2000亩左右", "脆李", id="one-char-nr-is-no-name"),
+    pytest.param("村里栽下树苗3000株，养殖山羊400只，发放鸡苗5000羽。", "3000株", "树苗", id="list-each-own-1"),
+    pytest.param("村里栽下树苗3000株，养殖山羊400只，发放鸡苗5000羽。", "400只", "养殖山羊", id="list-each-own-2"),
+    pytest.param("全年受理信访件56件，办结52件，群众满意率92.9%。", "52件", "办结", id="list-each-own-3"),
+    pytest.param("全年受理信访件56件，办结52件，群众满意率92.9%。", "92.9%", "群众满意率", id="list-each-own-4"),
+    # a negated verb keeps its negation (不予立案 is the opposite of 立案)
+    pytest.param("经审查立案213件，不予立案15件。", "15件", "不予立案", id="buyu-negation"),
+    pytest.param("其中尚未办结的有3件。", "3件", "尚未办结", id="shangwei-negation"),
+    # things listed before 等 and the number are counted by what was done to them
+    pytest.param("先后引进华为、腾讯等12家。", "12家", "引进", id="list-deng-verb"),
+    pytest.param("目前已解决“停车难”“用水难”等6个。", "6个", "已解决", id="quoted-list-deng-verb"),
+    pytest.param("帮助协调“用工难”“融资难”等问题8个。", "8个", "问题", id="list-then-noun-before"),
+    pytest.param("会同交通、住建等4部门现场办公。", "4部门", "现场办公", id="list-after-a-preposition"),
+    pytest.param("上半年已帮助协调解决A村、B村等7个。", "7个", "已帮助协调解决", id="serial-verbs-before-a-list"),
+    # a span with 内 after a length or an area is where, not what
+    pytest.param("方圆3公里内没有一家医院。", "3公里", "", id="nei-after-a-length"),
+])
+def test_subjects_on_varied_sentences(body, surface, subject):
+    (metric,) = [m for m in extract_metrics(body) if m.surface == surface]
+    assert metric.subject == subject

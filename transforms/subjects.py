@@ -37,7 +37,7 @@ MODIFIER_TAGS = ("a", "b", "v", "h", "ns")           # words that may stand befo
 MAX_PREDICATE_CHARS = 8
 LISTED_MODIFIER_CHARS = 4   # `省级、市级示范社`: a listed modifier this short belongs to the phrase
 INSIDE = ("以内", "之内", "内", "里")                # `5分钟内完成`: the span is what is done within it
-NEGATIONS = ("未", "非", "不")
+NEGATIONS = ("未", "非", "不", "不予", "尚未", "暂未", "未能", "没有")
 QUOTES = {"“": "”", "‘": "’"}
 LIST_SEPARATORS = ("、", "和", "及", "与", "或")
 
@@ -84,6 +84,11 @@ def _lexicon() -> dict:
 @cache
 def _linking() -> tuple[str, ...]:
     return tuple(sorted(_lexicon()["linking_words"], key=len, reverse=True))
+
+
+@cache
+def _words(key: str) -> tuple[str, ...]:
+    return tuple(sorted(_lexicon()[key], key=len, reverse=True))
 
 
 # Where the page's punctuation marks live: ASCII and Latin-1, general punctuation, CJK symbols and
@@ -141,11 +146,12 @@ def _quoted_end(body: str, start: int, limit: int) -> int | None:
     return close + 1 if close > start else None
 
 
-def _after(body: str, end: int) -> str:
-    """The noun phrase right after the quantity (`9名委员` -> 委员), or ''."""
+def _after(body: str, end: int, closed: bool = False) -> str:
+    """The noun phrase right after the quantity (`9名委员` -> 委员), or ''. After a quantity `closed` by a
+    qualifier (`200瓶以上送往社区`) a verb starts what they did, not a modifier of what is counted."""
     text = _clause_after(body, end)
-    if not text:
-        return ""
+    if not text or text.startswith(_words("threshold_words")):
+        return ""                                       # 突破5亿元大关: the mark, not what is counted
     tokens = _tokens(text, end)
     limit = end + len(text)
     phrase_end, chars, i = None, 0, 0
@@ -172,7 +178,8 @@ def _after(body: str, end: int) -> str:
             break
         if token.noun:
             phrase_end, chars = token.end, chars + len(token.word)
-        elif (token.pos.startswith(MODIFIER_TAGS) or token.word in NEGATIONS) and phrase_end is None:
+        elif (token.pos.startswith(MODIFIER_TAGS) or token.word in NEGATIONS) and phrase_end is None \
+                and not (closed and token.pos.startswith("v")):
             chars += len(token.word)
         elif token.pos == "a" and i + 1 < len(tokens) and tokens[i + 1].pos == "n":
             chars += len(token.word)                    # an adjective between nouns: 政协委员优秀代表
@@ -193,13 +200,14 @@ class Before:
     linking: str = ""         # those linking words, when the clause holds nothing else
     links: int = 0            # how many there are
     verb: bool = False        # the phrase is headed by the verb next to the number (`立案199件`)
+    governed: bool = False    # the phrase is the object of the verb before it (`采购消毒液200瓶`)
 
 
 def _before(body: str, start: int, clause_start: int) -> Before:
     tokens = _tokens(body[clause_start:start], clause_start)
     i = len(tokens) - 1
     share = False
-    while i >= 0 and _links(tokens[i], last=i == len(tokens) - 1):
+    while i >= 0 and (_links(tokens[i]) or _complemented(tokens, i)):
         share = share or tokens[i].word.endswith("占")
         i -= 1
     if i < 0:
@@ -208,9 +216,14 @@ def _before(body: str, start: int, clause_start: int) -> Before:
     first = _noun_run(tokens, i)
     if first == i + 1:                                   # no noun: the verb next to the number heads it
         head = tokens[i]
-        if not (i == len(tokens) - 1 and head.pos.startswith("v") and len(head.word) >= 2):
+        if not (head.pos.startswith("v") and len(head.word) >= 2):
+            if i > 0 and tokens[i - 1].pos.startswith("v") and _CJK_WORD.fullmatch(head.word) \
+                    and not head.pos.startswith(("v", "d", "p", "c", "u", "f", "r", "t")):
+                return Before(body[tokens[i - 1].start:end], share)     # 分发大米600袋: a word jieba mistags
             return Before(share=share)
         first = _noun_run(tokens, i - 1)
+        if any(t.pos == "p" for t in tokens[:first]):
+            first = i                                    # 为孩子捐赠1000双: the nouns are the preposition's
         if first > 0 and tokens[first - 1].word in NEGATIONS:
             first -= 1
         return Before(body[tokens[first].start:end], share, verb=True)
@@ -220,15 +233,66 @@ def _before(body: str, start: int, clause_start: int) -> Before:
             return Before(body[tokens[whole].start:end])
     if all(t.place for t in tokens[first:i + 1]):
         return Before(share=share)                       # a place is where, not what is counted
-    return Before(body[tokens[first].start:end], share)
+    if first == i and tokens[i].word in _words("share_words"):      # 脱贫户占比达到42%: whose share
+        first = _clause_opening(tokens, i)
+    governed = first > 0 and tokens[first - 1].pos.startswith("v") and i == len(tokens) - 1
+    return Before(body[tokens[first].start:end], share, governed=governed)
 
 
-def _links(token: Token, last: bool) -> bool:
-    """A word between a subject and its quantity: a linking verb (达, 占, 突破, 保持在), an adverb or a
-    preposition, and 的 right before the number."""
+_CJK_WORD = re.compile(r"[\u3400-\u9fff]+")
+
+
+def _listed_before(body: str, start: int) -> str:
+    """What was done to the things listed before 等 and the number (`引进华为、腾讯等12家` -> 引进,
+    `已解决“停车难”“用水难”等6个` -> 已解决): the verb (with its adverbs) that the list follows, or ''."""
+    if not body[:start].endswith("等"):
+        return ""
+    floor = max(0, start - WINDOW)
+    m = _list_end().search(body[floor:start - 1][::-1])
+    tokens = _tokens(body[start - 1 - m.start() if m else floor:start - 1], start - 1 - m.start() if m else floor)
+    quoted = False
+    for n in range(len(tokens) - 1, -1, -1):
+        token = tokens[n]
+        if token.word in QUOTES or token.word in QUOTES.values():
+            quoted = token.word in QUOTES.values()
+        elif not quoted and token.pos.startswith("v") and n < len(tokens) - 1:
+            if any(t.pos == "p" for t in tokens[:n]):
+                return ""                                # 由A、B等5部门: the list is the preposition's
+            first = n
+            while first > 0 and tokens[first - 1].pos[:1] in ("d", "v"):
+                first -= 1                               # 已协调解决
+            return body[tokens[first].start:token.end]
+    return ""
+
+
+@cache
+def _list_end() -> re.Pattern:
+    return _punctuation("“”‘’、")          # a list's items are parted by 、 and quoted
+
+
+def _links(token: Token) -> bool:
+    """A word between a subject and its quantity: a linking verb (达, 占, 突破, 保持在), an adverb, a
+    preposition, and 的 (`已办结的有3件`)."""
     if token.word.endswith(_linking()):
         return True
-    return token.pos in ("d", "p", "c") or (last and token.word == "的")
+    return token.pos in ("d", "p", "c") or token.word == "的"
+
+
+def _complemented(tokens: list[Token], i: int) -> bool:
+    """A verb whose complement (在, 到, 至, 于) follows it links like 达: `控制在`, `上升到`, `已降至`."""
+    return (tokens[i].pos.startswith("v") and i + 1 < len(tokens)
+            and tokens[i + 1].word in _lexicon()["complements"])
+
+
+def _clause_opening(tokens: list[Token], i: int) -> int:
+    """The first token of the words that end at token i, past the clause's opening adverbs, conjunctions
+    and pronouns (`其中，`), at most MAX_CHARS characters."""
+    first = i
+    while first > 0 and tokens[i].end - tokens[first - 1].start <= MAX_CHARS:
+        first -= 1
+    while first < i and tokens[first].pos[:1] in ("r", "c", "d", "p", "t", "x"):
+        first += 1
+    return first
 
 
 def _noun_run(tokens: list[Token], i: int) -> int:
@@ -239,7 +303,8 @@ def _noun_run(tokens: list[Token], i: int) -> int:
         token = tokens[first - 1]
         single = chars == 1 and token.pos.startswith("v")
         # before a quantity an `nr` is a name or a verb jieba took for one (经审查), not part of what is counted
-        if not ((token.noun and token.pos != "nr") or single) or chars + len(token.word) > MAX_CHARS:
+        if not ((token.noun and (token.pos != "nr" or len(token.word) == 1)) or single) \
+                or chars + len(token.word) > MAX_CHARS:
             break
         first, chars = first - 1, chars + len(token.word)
     if first <= i and first - 1 >= 0 and (tokens[first - 1].word in NEGATIONS or tokens[first - 1].pos in ("a", "b")) \
@@ -279,7 +344,7 @@ def _topic(body: str, clause_start: int, start: int) -> str:
     """The first noun phrase of the clause (its topic), not a place or a person: `自家柑橘在门口只能卖2元`."""
     tokens = _tokens(body[clause_start:start], clause_start)
     for n, token in enumerate(tokens):
-        if token.noun and not token.place and token.pos != "nr":
+        if token.noun and not token.place and token.pos != "nr" and not token.word.endswith(_linking()):
             last = n
             while last + 1 < len(tokens) and tokens[last + 1].noun:
                 last += 1
@@ -290,21 +355,28 @@ def _topic(body: str, clause_start: int, start: int) -> str:
 def subject(body: str, start: int, end: int, unit: str, earlier: list[Counted]) -> str:
     """The subject of the quantity body[start:end] (of `unit`), given the quantities read before it."""
     lex = _lexicon()
+    within = next((len(w) for w in INSIDE if body.startswith(w, end)), 0)
     if unit in lex["time_units"]:
-        end += next((len(w) for w in INSIDE if body.startswith(w, end)), 0)
-    after = _after(body, end)
+        end += within
+        within = 0
+    elif within and body.startswith("里", end):
+        within = 0                                       # 里 after a count is a word of its own
+    closed = body[:end].endswith(tuple(lex["qualifiers"]["after_unit"]))
+    after = _after(body, end, closed) if not within else ""     # 方圆3公里内: where, not what
     if len(after) >= 2:
         return after
     if len(after) == 1 and (named := _apposition(body, start)):
         return f"{after}（{named}）"                    # ‘土特产’这3个字: 字（‘土特产’）
     previous = earlier[-1] if earlier else None
+    clause_start = _clause_before(body, start)
+    before = _before(body, start, clause_start)
     if not after:
         if previous and 0 < start - previous.end <= 1 and body[previous.end:start] in LIST_SEPARATORS:
             return previous.subject                      # 3项、23项、115项
-        if done := _predicate(body, end):
+        if (done := _predicate(body, end)) and not before.governed:
             return done                                  # 4人获表彰
-    clause_start = _clause_before(body, start)
-    before = _before(body, start, clause_start)
+        if listed := _listed_before(body, start):
+            return listed                                # 引进华为、腾讯等12家
     share = "占比" if before.share and unit == "%" else ""
     if before.bare and before.links > 1 and not before.share:
         return before.linking                            # ，同比增长5.9%: the change is what is told

@@ -81,6 +81,9 @@ class Metrics(_Lexicon):
     relative_time: Words
     numeral_phrases: Words
     linking_words: Words
+    complements: Words
+    threshold_words: Words
+    share_words: Words
     demonstratives: Words
     set_word_tags: Words
     article_verbs: Words
