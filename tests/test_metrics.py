@@ -121,7 +121,7 @@ def test_the_subject_is_what_is_counted_never_punctuation_or_a_neighbour(body, s
     # a one-character noun
     pytest.param("倡议每人可捐5本书。", "5本", "可捐的书", id="verb-de-noun"),
     pytest.param("大家牢记‘为民’这2个字。", "2个", "字（‘为民’）", id="apposition"),
-    pytest.param("本地柑橘在集市上只能卖3元。", "3元", "柑橘", id="topic-of-the-clause"),
+    pytest.param("本地柑橘在集市上只能卖3元。", "3元", "售价", id="topic-of-the-clause"),
 ])
 def test_subject_rules(body, surface, subject):
     (metric,) = [m for m in extract_metrics(body) if m.surface == surface]
@@ -152,7 +152,7 @@ def test_a_qualified_magnitude_is_still_a_count():
     pytest.param("为群众送去常用药品300盒。", 300, "盒", None, "常用药品", id="he"),
     pytest.param("分发大米600袋左右给困难户。", 600, "袋", "左右", "分发大米", id="dai"),
     pytest.param("新装路灯120盏左右，照亮乡村路。", 120, "盏", "左右", "新装路灯", id="zhan"),
-    pytest.param("采购消毒液200瓶以上送往社区。", 200, "瓶", "以上", "消毒液", id="ping"),
+    pytest.param("采购消毒液200瓶以上送往社区。", 200, "瓶", "以上", "采购消毒液", id="ping"),
 ])
 def test_measure_words_and_a_qualifier_after_the_counted_noun(body, value, unit, qualifier, subject):
     (m,) = [m for m in extract_metrics(body) if m.unit == unit]
@@ -172,7 +172,7 @@ def test_measure_words_and_a_qualifier_after_the_counted_noun(body, value, unit,
     # a share word alone is the share of what stands before it in the clause
     pytest.param("其中，脱贫户占比达到42%。", "42%", "脱贫户占比", id="zhanbi-after-a-noun-jieba-cuts"),
     # a one-character word jieba tags as a name is no name: it is counted (种植脆李)
-    pytest.param("今年种植脆李2000亩左右。", "2000亩左右", "脆李", id="one-char-nr-is-no-name"),
+    pytest.param("今年种植脆李2000亩左右。", "2000亩左右", "种植脆李", id="one-char-nr-is-no-name"),
     pytest.param("村里栽下树苗3000株，养殖山羊400只，发放鸡苗5000羽。", "3000株", "树苗", id="list-each-own-1"),
     pytest.param("村里栽下树苗3000株，养殖山羊400只，发放鸡苗5000羽。", "400只", "养殖山羊", id="list-each-own-2"),
     pytest.param("全年受理信访件56件，办结52件，群众满意率92.9%。", "52件", "办结", id="list-each-own-3"),
@@ -186,6 +186,29 @@ def test_measure_words_and_a_qualifier_after_the_counted_noun(body, value, unit,
     pytest.param("帮助协调“用工难”“融资难”等问题8个。", "8个", "问题", id="list-then-noun-before"),
     pytest.param("会同交通、住建等4部门现场办公。", "4部门", "现场办公", id="list-after-a-preposition"),
     pytest.param("上半年已帮助协调解决A村、B村等7个。", "7个", "已帮助协调解决", id="serial-verbs-before-a-list"),
+    # a verb opening the clause is part of what it counts; two alternatives joined by 或 come whole
+    pytest.param("留作参考3件。", "3件", "留作参考", id="serial-verbs-head"),
+    pytest.param("转为社情民意信息5件。", "5件", "转为社情民意信息", id="verb-object-opening-the-clause"),
+    pytest.param("已解决或基本解决63件，占比72%。", "63件", "已解决或基本解决", id="huo-alternatives"),
+    pytest.param("已解决或基本解决63件，占比72%。", "72%", "已解决或基本解决占比", id="zhanbi-alone-after-a-count"),
+    pytest.param("正在办理或已列入年度计划的有12件。", "12件", "正在办理或已列入年度计划", id="huo-with-de-you"),
+    pytest.param("收到集体提案30件，占25%。", "25%", "集体提案占比", id="share-names-the-object-not-the-verb"),
+    # a quoted name before the number is what is counted
+    pytest.param("全市共有“最美志愿者”120名。", "120名", "“最美志愿者”", id="quoted-before"),
+    pytest.param("设立“委员工作室”16个，“委员之家”9个。", "9个", "“委员之家”", id="quoted-each-own"),
+    pytest.param("他们先后走访“两新”组织46家。", "46家", "走访“两新”组织", id="quoted-modifier-before"),
+    # a sum after a selling verb is a price
+    pytest.param("每斤能卖到8元。", "8元", "每斤售价", id="price-per-before"),
+    pytest.param("加工贴牌后能卖4元左右一斤。", "4元左右", "每斤售价", id="price-per-after"),
+    pytest.param("这些山货在城里能卖30元一斤。", "30元", "每斤售价", id="price-of-the-topic"),
+    # a span of time closing its clause after 通过/用… is counted by what is done in it
+    pytest.param("力争通过3至8年，建成区域急救中心。", "3至8年", "建成区域急救中心", id="span-means-next-clause"),
+    pytest.param("计划用两年，完成全部改造。", "两年", "完成全部改造", id="span-means-chinese-numeral"),
+    pytest.param("经过5年建设，建成公园12个。", "5年", "建设", id="span-with-its-noun"),
+    # a quoted verb after the count says what they did; a quoted noun is what is counted
+    pytest.param("活动吸引市民2万余人次“打卡”。", "2万余人次", "市民", id="quoted-deed-after"),
+    pytest.param("评选出10名“最美家庭”代表。", "10名", "“最美家庭”代表", id="quoted-modifier-after"),
+    pytest.param("片区共有老旧居民建筑79万平方米。", "79万平方米", "老旧居民建筑", id="you-only-links"),
     # a span with 内 after a length or an area is where, not what
     pytest.param("方圆3公里内没有一家医院。", "3公里", "", id="nei-after-a-length"),
 ])

@@ -40,6 +40,8 @@ INSIDE = ("以内", "之内", "内", "里")                # `5分钟内完成`:
 NEGATIONS = ("未", "非", "不", "不予", "尚未", "暂未", "未能", "没有")
 QUOTES = {"“": "”", "‘": "’"}
 LIST_SEPARATORS = ("、", "和", "及", "与", "或")
+ALTERNATIVES = ("或", "或者")                      # between two phrases: 已解决或基本解决
+OPENING_TAGS = ("r", "d", "t", "c", "f", "x")      # what may open a clause before its verb: 其中, 今年, 先后
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,13 @@ def _clause_before(body: str, start: int) -> int:
     return begin
 
 
+def _quoted_deed(body: str, start: int, close: int, tokens: list[Token]) -> bool:
+    """A quoted verb with no noun after it (`2万余人次“打卡”`) tells what the counted did, it names nothing."""
+    inner = _tokens(body[start + 1:close - 1], start + 1)
+    following = next((t for t in tokens if t.start >= close), None)
+    return bool(inner) and inner[-1].pos.startswith("v") and not (following and following.noun)
+
+
 def _quoted_end(body: str, start: int, limit: int) -> int | None:
     close = body.find(QUOTES[body[start]], start + 1, limit)
     return close + 1 if close > start else None
@@ -159,7 +168,7 @@ def _after(body: str, end: int, closed: bool = False) -> str:
         token = tokens[i]
         if token.word in QUOTES:                        # a quoted name is one noun: 10余名“老委员”
             close = _quoted_end(body, token.start, limit)
-            if close is None:
+            if close is None or (phrase_end is None and _quoted_deed(body, token.start, close, tokens)):
                 break
             phrase_end = close
             while i < len(tokens) and tokens[i].start < close:
@@ -213,7 +222,13 @@ def _before(body: str, start: int, clause_start: int) -> Before:
     if i < 0:
         return Before(share=share, bare=True, linking=body[clause_start:start], links=len(tokens))
     end = tokens[i].end
+    if tokens[i].word in QUOTES.values() and (opening := _opening_quote(tokens, i)) is not None:
+        return Before(body[tokens[opening].start:end], share,       # 共有“最美志愿者”120名
+                      governed=_governed(tokens, opening))
     first = _noun_run(tokens, i)
+    if first == i + 1 and i > 1 and tokens[i - 1].word in QUOTES.values() and tokens[i].pos[:1] in "nv" \
+            and (opening := _opening_quote(tokens, i - 1)) is not None and end - tokens[opening].start <= MAX_CHARS + 2:
+        first = i                                        # “两新”组织46家: a quoted name and its noun
     if first == i + 1:                                   # no noun: the verb next to the number heads it
         head = tokens[i]
         if not (head.pos.startswith("v") and len(head.word) >= 2):
@@ -226,7 +241,9 @@ def _before(body: str, start: int, clause_start: int) -> Before:
             first = i                                    # 为孩子捐赠1000双: the nouns are the preposition's
         if first > 0 and tokens[first - 1].word in NEGATIONS:
             first -= 1
-        return Before(body[tokens[first].start:end], share, verb=True)
+        if first == i:
+            first = _verb_phrase(tokens, i, otherwise=i)     # 已解决98条, 留作参考3件
+        return Before(body[tokens[_alternatives(tokens, first, i)].start:end], share, verb=True)
     if first >= 2 and tokens[first - 1].word.endswith("占"):          # A占B的79.3%: A占B
         whole = _noun_run(tokens, first - 2)
         if whole < first - 1:
@@ -235,8 +252,56 @@ def _before(body: str, start: int, clause_start: int) -> Before:
         return Before(share=share)                       # a place is where, not what is counted
     if first == i and tokens[i].word in _words("share_words"):      # 脱贫户占比达到42%: whose share
         first = _clause_opening(tokens, i)
-    governed = first > 0 and tokens[first - 1].pos.startswith("v") and i == len(tokens) - 1
+        if first == i:                                   # ，占比72%: the share of the count before
+            return Before(share=True, bare=True, linking=body[clause_start:start], links=len(tokens))
+    if first > 1 and tokens[first - 1].word in QUOTES.values() and (opening := _opening_quote(tokens, first - 1)) \
+            is not None and end - tokens[opening].start <= MAX_CHARS + 2:
+        first = opening                                  # “两新”组织46家: the quoted name is part of it
+    governed = _governed(tokens, first)
+    if governed:
+        first = _verb_phrase(tokens, first - 1, otherwise=first)     # 留作工作参考1件, 走访企业80家
     return Before(body[tokens[first].start:end], share, governed=governed)
+
+
+def _opening_quote(tokens: list[Token], close: int) -> int | None:
+    """The index of the quote mark that the one at `close` closes."""
+    opening = next((q for q, c in QUOTES.items() if c == tokens[close].word), None)
+    for n in range(close - 1, -1, -1):
+        if tokens[n].word == opening:
+            return n
+    return None
+
+
+def _governed(tokens: list[Token], first: int) -> bool:
+    """The words from token `first` to the number are the object of the verb before them."""
+    return first > 0 and tokens[first - 1].pos.startswith("v")
+
+
+def _verb_phrase(tokens: list[Token], verb: int, otherwise: int) -> int:
+    """Where the verb phrase of the verb at `verb` begins when it opens its clause (nothing but adverbs,
+    times and pronouns before it), so that the verb is part of the subject (`转为社情民意信息5件`); a
+    coordination opening the clause comes whole (`正在办理或已列入年度计划的有12件`); else its object alone."""
+    if tokens[verb].word in _linking():
+        return otherwise                                 # 有老旧建筑79万平方米: 有 only links
+    first = verb
+    while first > 0 and (tokens[first - 1].pos in ("d", "v") or tokens[first - 1].word in NEGATIONS):
+        first -= 1
+    first = _alternatives(tokens, first, verb)
+    if all(t.pos[:1] in OPENING_TAGS for t in tokens[:first]):
+        return first
+    return otherwise
+
+
+def _alternatives(tokens: list[Token], first: int, last: int) -> int:
+    """Where a phrase ending at token `last` begins when it is the second of two alternatives joined by 或
+    (`已解决或基本解决`, `正在办理或已列入计划`): the first alternative's start, past the clause's opening."""
+    k = first
+    while k > 0 and tokens[k - 1].pos[:1] == "d":
+        k -= 1
+    if k > 1 and tokens[k - 1].word in ALTERNATIVES:
+        opening = _clause_opening(tokens, last, past=("r", "c", "p", "x"))
+        return opening if opening < k - 1 else first
+    return first
 
 
 _CJK_WORD = re.compile(r"[\u3400-\u9fff]+")
@@ -284,13 +349,13 @@ def _complemented(tokens: list[Token], i: int) -> bool:
             and tokens[i + 1].word in _lexicon()["complements"])
 
 
-def _clause_opening(tokens: list[Token], i: int) -> int:
-    """The first token of the words that end at token i, past the clause's opening adverbs, conjunctions
-    and pronouns (`其中，`), at most MAX_CHARS characters."""
+def _clause_opening(tokens: list[Token], i: int, past: tuple[str, ...] = ("r", "c", "d", "p", "t", "x")) -> int:
+    """The first token of the words that end at token i, past the clause's opening pronouns, conjunctions,
+    adverbs… (`其中，`; tag prefixes `past`), at most MAX_CHARS characters."""
     first = i
     while first > 0 and tokens[i].end - tokens[first - 1].start <= MAX_CHARS:
         first -= 1
-    while first < i and tokens[first].pos[:1] in ("r", "c", "d", "p", "t", "x"):
+    while first < i and tokens[first].pos[:1] in past:
         first += 1
     return first
 
@@ -340,6 +405,35 @@ def _apposition(body: str, start: int) -> str:
     return body[opening:start - 1] if opening >= 0 else ""
 
 
+def _object(phrase: str) -> str:
+    """A verb-object subject without its verb, to name a share (`收到集体提案30件，占25%` -> 集体提案占比)."""
+    tokens = _tokens(phrase, 0)
+    if len(tokens) > 1 and tokens[0].pos.startswith("v") and tokens[-1].noun and len(phrase) - tokens[0].end >= 2:
+        return phrase[tokens[0].end:]
+    return phrase
+
+
+def _span_deed(body: str, clause_start: int, start: int, end: int, unit: str) -> str:
+    """A span of time closing its clause after 通过/经过/用… (`力争通过3至8年，建成急救圈`): what the next clause
+    says is done in it, or ''."""
+    lex = _lexicon()
+    if unit not in lex["time_units"] or body[end:end + 1] not in ("，", "；") \
+            or not body[clause_start:start].endswith(tuple(lex["span_means"])):
+        return ""
+    following = _clause_after(body, end + 1)
+    return following if 2 <= len(following) <= MAX_CHARS else ""
+
+
+def _price(body: str, clause_start: int, start: int, end: int, unit: str) -> str:
+    """A sum after a selling verb is a price (`每斤能卖到8元`, `加工后能卖4元左右一斤`): 售价, per unit when the
+    clause says per what (每斤…, …一斤), or ''. What is sold is the sentence's, often far before."""
+    lex = _lexicon()
+    if unit != "元" or not body[clause_start:start].endswith(tuple(lex["price_verbs"])):
+        return ""
+    per = re.match(r"一([\u3400-\u9fff])", body[end:end + 2]) or re.search(r"每([\u3400-\u9fff])", body[clause_start:start])
+    return (f"每{per.group(1)}" if per else "") + lex["price_subject"]
+
+
 def _topic(body: str, clause_start: int, start: int) -> str:
     """The first noun phrase of the clause (its topic), not a place or a person: `自家柑橘在门口只能卖2元`."""
     tokens = _tokens(body[clause_start:start], clause_start)
@@ -369,6 +463,8 @@ def subject(body: str, start: int, end: int, unit: str, earlier: list[Counted]) 
         return f"{after}（{named}）"                    # ‘土特产’这3个字: 字（‘土特产’）
     previous = earlier[-1] if earlier else None
     clause_start = _clause_before(body, start)
+    if not after and (special := _span_deed(body, clause_start, start, end, unit) or _price(body, clause_start, start, end, unit)):
+        return special
     before = _before(body, start, clause_start)
     if not after:
         if previous and 0 < start - previous.end <= 1 and body[previous.end:start] in LIST_SEPARATORS:
@@ -387,7 +483,7 @@ def subject(body: str, start: int, end: int, unit: str, earlier: list[Counted]) 
     if before.bare and clause_start > 0:                 # ，占80.3%  ，方圆422.04公顷
         previous_clause = _clause_before(body, clause_start - 1)
         if previous and previous.end >= previous_clause and previous.subject:
-            return previous.subject + share
+            return (_object(previous.subject) if share else previous.subject) + share
         if named := _before(body, clause_start - 1, previous_clause).phrase:
             return named
     return after or _topic(body, clause_start, start)

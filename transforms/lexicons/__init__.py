@@ -84,6 +84,9 @@ class Metrics(_Lexicon):
     complements: Words
     threshold_words: Words
     share_words: Words
+    span_means: Words
+    price_verbs: Words
+    price_subject: Word
     demonstratives: Words
     set_word_tags: Words
     article_verbs: Words
