@@ -103,12 +103,14 @@ class Metrics(_Lexicon):
 class Proposals(_Lexicon):
     kinds: dict[Literal["提案", "社情民意信息"], Words]
     submission_verbs: Words
+    cppcc_markers: Words
     not_proposal: Words
     collective: Words
     key: Words
     status: Words
     anaphors: Words
     proposer_groups: Words
+    group_followers: Words
     lead_in_words: Words
     parties: Words
     document_endings: Words
