@@ -127,6 +127,7 @@ class Dates(_Lexicon):
     cutoff_words: Words
     since_after: Words
     since_before: Words
+    future_after: Words
     done_after: Words
     named_since: dict[Word, Annotated[int, Field(ge=1949, le=2100)]] = Field(min_length=1)
     relative_years: dict[Word, Annotated[int, Field(ge=-10, le=10)]] = Field(min_length=1)
