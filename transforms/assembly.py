@@ -91,6 +91,7 @@ class _Assembler:
         self.labels: list[tuple[str, int]] = []
         self.current: Draft | None = None
         self.new_item_next = False
+        self.label_next = False        # the next item follows a label (not headlines)
 
     def run(self) -> tuple[list[Draft], list[TitleRun]]:
         for n, item in enumerate(self.items):
@@ -111,7 +112,7 @@ class _Assembler:
     def _start(self, draft: Draft) -> Draft:
         self._flush_titles()
         self.drafts.append(draft)
-        self.current, self.new_item_next = draft, False
+        self.current, self.new_item_next, self.label_next = draft, False, False
         return draft
 
     # -- one handler per item kind
@@ -122,7 +123,7 @@ class _Assembler:
     def _label(self, item: Item, n: int) -> None:
         self._flush_titles()
         self.labels.append((item.text, n))
-        self.new_item_next = True      # a label heads a new item: what follows resumes nothing
+        self.new_item_next = self.label_next = True      # a label heads a new item: what follows resumes nothing
 
     def _story_start(self, item: Item, n: int) -> None:
         self._start(Draft(item.kind, dict(item.byline), first_item=n, last_item=n))
@@ -153,14 +154,26 @@ class _Assembler:
             if target is None or target.closed or not target.fits(item.width) or self.new_item_next:
                 # a caption (text closed by a photo credit) is an item of its own, never a story resumed
                 resume = not self.new_item_next and _closing_item(self.items, n) is not ItemKind.CREDIT
-                target = _resumable(self.drafts, item.width) if resume else None
+                target = _resumable(self.drafts, item.width) if resume else self._host_of_insert(item.width, n)
                 if target is None:
                     target = self._start(Draft(first_item=n))
         target.paragraphs.append(item.text)
         if item.width is not None:
             target.widths.append(item.width)
         target.last_item = n
-        self.current, self.new_item_next = target, False
+        self.current, self.new_item_next, self.label_next = target, False, False
+
+    def _host_of_insert(self, width: float | None, n: int) -> Draft | None:
+        """After an item printed inside a story (another column's width, closed by its signature or credit)
+        and its headline printed after it, text of the story's width resumes the story, unless a signature or
+        credit of its own closes it."""
+        insert = self.current
+        if self.label_next or insert is None or not insert.closed or len(self.drafts) < 2 or self.drafts[-1] is not insert:
+            return None
+        host = _resumable(self.drafts, width)
+        if host is not self.drafts[-2] or (insert.width is not None and host.fits(insert.width)):
+            return None
+        return None if _closing_item(self.items, n, host) in (ItemKind.SIGNATURE, ItemKind.CREDIT) else host
 
 
     def _trailing_subhead(self, n: int) -> Draft | None:
