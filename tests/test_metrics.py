@@ -153,6 +153,11 @@ def test_a_qualified_magnitude_is_still_a_count():
     pytest.param("分发大米600袋左右给困难户。", 600, "袋", "左右", "分发大米", id="dai"),
     pytest.param("新装路灯120盏左右，照亮乡村路。", 120, "盏", "左右", "新装路灯", id="zhan"),
     pytest.param("采购消毒液200瓶以上送往社区。", 200, "瓶", "以上", "采购消毒液", id="ping"),
+    pytest.param("为困难户送去300箱慰问品左右。", 300, "箱", "左右", "慰问品", id="xiang-noun-zuoyou"),
+    pytest.param("向学校捐赠课桌椅120套以上。", 120, "套", "以上", "课桌椅", id="tao-yishang"),
+    pytest.param("帮助村民销售脐橙20万斤左右。", 200_000, "斤", "左右", "帮助村民销售脐橙", id="wan-jin-zuoyou"),
+    pytest.param("为老人送去棉鞋300双左右，送去棉被80床。", 300, "双", "左右", "棉鞋", id="noun-before-zuoyou"),
+    pytest.param("为老人送去300双棉鞋以上。", 300, "双", "以上", "棉鞋", id="noun-after-yishang"),
 ])
 def test_measure_words_and_a_qualifier_after_the_counted_noun(body, value, unit, qualifier, subject):
     (m,) = [m for m in extract_metrics(body) if m.unit == unit]

@@ -349,3 +349,16 @@ LIANGPING = ["本报讯（记者 李小青）近日，梁平区政协组织部�
 def test_which_headline_line_is_the_main_title(title_lines, headline, kicker):
     (story,) = articles(*title_lines, *LIANGPING)
     assert (story["headline"], story["kicker"]) == (headline, kicker)
+
+
+def test_a_subhead_whose_text_ends_in_a_caption_of_another_width_is_still_the_story_s():
+    """A story 25 cells wide, its subhead, paragraphs 24 wide, then a caption 28 wide printed after the story
+    with its credit (within the slack of the story's widest line, not of the text after the subhead): the
+    subhead stays the story's, the caption is a photo of its own."""
+    rows = articles("□ 本报记者 张晓东", "初冬时节，巫山县政协组织委员来到骡坪镇的茶叶基地，",
+                    "和茶农一起围绕品牌打造、销售渠道拓展等话题展开协商。", "品牌建设见实效",
+                    "在茶叶加工车间，委员们仔细察看了生产流程和工艺，", "并就如何打响巫山茶品牌提出建议。",
+                    "委员们表示，将持续关注茶产业发展，推动各项举措落", "地见效。",
+                    "近日，委员们一起深入茶园察看春茶长势，并与茶农交流种植经", "验，了解今年春茶的产量和销售情况。",
+                    "李小红 摄")
+    assert [(r["kind"], r["subheads"]) for r in rows] == [("feature", ["品牌建设见实效"]), ("photo", [])]

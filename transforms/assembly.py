@@ -221,7 +221,9 @@ def _subhead_owner(pending, current: Draft | None, drafts: list[Draft], items: l
         owner = _resumable(drafts, width, include_last=True)
     if owner is None or width is None or owner.width is None:
         return None
-    return None if _closing_item(items, n, owner) in (ItemKind.SIGNATURE, ItemKind.CREDIT) else owner
+    # the text after the title, in its own width (not the story's widest), closed by a signature or a credit
+    # is a brief or caption of its own
+    return None if _closing_item(items, n, width=width) in (ItemKind.SIGNATURE, ItemKind.CREDIT) else owner
 
 
 def _text_width(items: list[Item], n: int) -> float | None:
@@ -235,13 +237,14 @@ def _text_width(items: list[Item], n: int) -> float | None:
     return None
 
 
-def _closing_item(items: list[Item], n: int, owner: Draft | None = None) -> ItemKind | None:
+def _closing_item(items: list[Item], n: int, owner: Draft | None = None, width: float | None = None) -> ItemKind | None:
     """The kind of item that ends the text starting at item n: the first item that is not a paragraph of the
-    same column (None when another column's text comes first)."""
+    same column (`owner`'s, or `width`; None when another column's text comes first)."""
     for item in items[n + 1:]:
         if item.kind is not ItemKind.PARA:
             return item.kind
-        if owner is not None and item.width is not None and not owner.fits(item.width):
+        if item.width is not None and ((owner is not None and not owner.fits(item.width))
+                                       or (width is not None and abs(item.width - width) > WIDTH_SLACK)):
             return None
     return None
 

@@ -194,7 +194,7 @@ def _read(num: str, mag: str) -> float | None:
 def _qualifier_after_noun(body: str, end: int, counts: str) -> str | None:
     """A qualifier printed after the counted noun, not after the unit: `1000双鞋左右` -> 左右."""
     for qualifier in _lex()["qualifiers"]["after_unit"]:
-        at = body.find(qualifier, end, end + len(counts) + 1)
+        at = body.find(qualifier, end, end + len(counts) + len(qualifier))
         if at > end and counts.endswith(body[end:at]) and _CJK_RUN.fullmatch(body[end:at]):
             return qualifier
     return None

@@ -344,8 +344,9 @@ def _links(token: Token) -> bool:
 
 
 def _complemented(tokens: list[Token], i: int) -> bool:
-    """A verb whose complement (在, 到, 至, 于) follows it links like 达: `控制在`, `上升到`, `已降至`."""
-    return (tokens[i].pos.startswith("v") and i + 1 < len(tokens)
+    """A verb (or an adjective, 稳定) whose complement (在, 到, 至, 于) follows it links like 达: `控制在`,
+    `上升到`, `已降至`, `稳定在`."""
+    return (tokens[i].pos[:1] in ("v", "a") and i + 1 < len(tokens)
             and tokens[i + 1].word in _lexicon()["complements"])
 
 
