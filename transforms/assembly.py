@@ -24,6 +24,7 @@ class ArticleKind(Enum):
 
 
 STARTS = (ItemKind.FEATURE_START, ItemKind.NEWS_START)
+INSERT_MIN_DIFFERENCE = 2.0   # cells between the widths of a story and an item printed inside it (a narrower column)
 
 
 @dataclass
@@ -171,9 +172,9 @@ class _Assembler:
         if self.label_next or insert is None or not insert.closed or len(self.drafts) < 2 or self.drafts[-1] is not insert:
             return None
         host = _resumable(self.drafts, width)
-        if host is not self.drafts[-2] or (insert.width is not None and host.fits(insert.width)):
+        if host is not self.drafts[-2] or (insert.width is not None and abs(insert.width - host.width) < INSERT_MIN_DIFFERENCE):
             return None
-        return None if _closing_item(self.items, n, host) in (ItemKind.SIGNATURE, ItemKind.CREDIT) else host
+        return None if _closing_item(self.items, n, width=width) in (ItemKind.SIGNATURE, ItemKind.CREDIT) else host
 
 
     def _trailing_subhead(self, n: int) -> Draft | None:
