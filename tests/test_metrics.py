@@ -214,6 +214,10 @@ def test_measure_words_and_a_qualifier_after_the_counted_noun(body, value, unit,
     pytest.param("活动吸引市民2万余人次“打卡”。", "2万余人次", "市民", id="quoted-deed-after"),
     pytest.param("评选出10名“最美家庭”代表。", "10名", "“最美家庭”代表", id="quoted-modifier-after"),
     pytest.param("片区共有老旧居民建筑79万平方米。", "79万平方米", "老旧居民建筑", id="you-only-links"),
+    # an aspect particle links like an adverb; a quoted name opens the phrase before the verb
+    pytest.param("“渝事好商量”活动开展了15场。", "15场", "“渝事好商量”活动开展", id="le-and-quoted-topic"),
+    pytest.param("全年共举办了讲座26场。", "26场", "讲座", id="le-inside-verb-object"),
+    pytest.param("各村累计栽种了果树1.2万株。", "1.2万株", "果树", id="le-verb-object-wan"),
     # a span with 内 after a length or an area is where, not what
     pytest.param("方圆3公里内没有一家医院。", "3公里", "", id="nei-after-a-length"),
 ])

@@ -243,6 +243,9 @@ def _before(body: str, start: int, clause_start: int) -> Before:
             first -= 1
         if first == i:
             first = _verb_phrase(tokens, i, otherwise=i)     # 已解决98条, 留作参考3件
+        elif first > 1 and tokens[first - 1].word in QUOTES.values() and (opening := _opening_quote(tokens, first - 1)) \
+                is not None and end - tokens[opening].start <= MAX_CHARS + 2:
+            first = opening                              # “渝事好商量”活动开展了15场
         return Before(body[tokens[_alternatives(tokens, first, i)].start:end], share, verb=True)
     if first >= 2 and tokens[first - 1].word.endswith("占"):          # A占B的79.3%: A占B
         whole = _noun_run(tokens, first - 2)
@@ -337,10 +340,10 @@ def _list_end() -> re.Pattern:
 
 def _links(token: Token) -> bool:
     """A word between a subject and its quantity: a linking verb (达, 占, 突破, 保持在), an adverb, a
-    preposition, and 的 (`已办结的有3件`)."""
+    preposition, 的 (`已办结的有3件`) and an aspect particle (`开展了15场`)."""
     if token.word.endswith(_linking()):
         return True
-    return token.pos in ("d", "p", "c") or token.word == "的"
+    return token.pos in ("d", "p", "c") or token.word in ("的", "了", "过")
 
 
 def _complemented(tokens: list[Token], i: int) -> bool:
