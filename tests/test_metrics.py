@@ -213,6 +213,8 @@ def test_measure_words_and_a_qualifier_after_the_counted_noun(body, value, unit,
     # a quoted verb after the count says what they did; a quoted noun is what is counted
     pytest.param("活动吸引市民2万余人次“打卡”。", "2万余人次", "市民", id="quoted-deed-after"),
     pytest.param("评选出10名“最美家庭”代表。", "10名", "“最美家庭”代表", id="quoted-modifier-after"),
+    pytest.param("该县推进四个“双百行动”。", "四个", "“双百行动”", id="quoted-verbal-noun-after"),
+    pytest.param("委员们形成了12件扎实的提案。", "12件", "扎实的提案", id="adjective-de-noun-after"),
     pytest.param("片区共有老旧居民建筑79万平方米。", "79万平方米", "老旧居民建筑", id="you-only-links"),
     # an aspect particle links like an adverb; a quoted name opens the phrase before the verb
     pytest.param("“渝事好商量”活动开展了15场。", "15场", "“渝事好商量”活动开展", id="le-and-quoted-topic"),

@@ -41,7 +41,8 @@ NEGATIONS = ("未", "非", "不", "不予", "尚未", "暂未", "未能", "没�
 QUOTES = {"“": "”", "‘": "’"}
 LIST_SEPARATORS = ("、", "和", "及", "与", "或")
 ALTERNATIVES = ("或", "或者")                      # between two phrases: 已解决或基本解决
-OPENING_TAGS = ("r", "d", "t", "c", "f", "x")      # what may open a clause before its verb: 其中, 今年, 先后
+OPENING_TAGS = ("r", "d", "t", "c", "f", "x")
+VERB_TAGS = ("v", "vd", "vi", "vg")                 # verbs proper (not vn, a verb used as a noun: 行动)      # what may open a clause before its verb: 其中, 今年, 先后
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def _quoted_deed(body: str, start: int, close: int, tokens: list[Token]) -> bool
     """A quoted verb with no noun after it (`2万余人次“打卡”`) tells what the counted did, it names nothing."""
     inner = _tokens(body[start + 1:close - 1], start + 1)
     following = next((t for t in tokens if t.start >= close), None)
-    return bool(inner) and inner[-1].pos.startswith("v") and not (following and following.noun)
+    return bool(inner) and inner[-1].pos in VERB_TAGS and not (following and following.noun)
 
 
 def _quoted_end(body: str, start: int, limit: int) -> int | None:
@@ -192,6 +193,8 @@ def _after(body: str, end: int, closed: bool = False) -> str:
             chars += len(token.word)
         elif token.pos == "a" and i + 1 < len(tokens) and tokens[i + 1].pos == "n":
             chars += len(token.word)                    # an adjective between nouns: 政协委员优秀代表
+        elif token.word == "的" and phrase_end is None and i > 0 and tokens[i - 1].pos == "a":
+            chars += 1                                  # 一批扎实的提案: an adjective and 的 before the noun
         else:
             break
         if chars > MAX_CHARS:
