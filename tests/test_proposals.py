@@ -195,3 +195,14 @@ def test_a_member_named_after_a_group_is_the_proposer(body, proposer):
 def test_the_proposer_and_year_may_follow_the_title(body, proposer, year):
     (p,) = extract_proposals(body, issue_year=2025)
     assert (p.kind, p.proposer, p.year) == ("提案", proposer, year)
+
+
+@pytest.mark.parametrize("body", [
+    "区政协出台《关于进一步加强提案工作的意见》，推动提案质量提升。",
+    "区政协办公室印发《关于做好社情民意信息报送工作的意见》。",
+    "县政协修订完善《提案审查立案标准》，提高提案立案质量。",
+    "区政协编印《提案工作手册》发放给委员，帮助委员写好提案。",
+    "会议审议通过了《关于表彰2024年度优秀提案的决定》。",
+], ids=["issued-opinion", "issued-opinion-with-report-word", "standard", "handbook", "decision"])
+def test_documents_the_cppcc_issues_are_not_proposals(body):
+    assert extract_proposals(body) == []
