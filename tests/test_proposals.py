@@ -206,3 +206,13 @@ def test_the_proposer_and_year_may_follow_the_title(body, proposer, year):
 ], ids=["issued-opinion", "issued-opinion-with-report-word", "standard", "handbook", "decision"])
 def test_documents_the_cppcc_issues_are_not_proposals(body):
     assert extract_proposals(body) == []
+
+
+@pytest.mark.parametrize("body, proposer", [
+    ("2020年，委员李强提交了《关于建设城市绿道的建议》。", "李强"),
+    ("委员王刚在会上提交了《关于建设城市绿道的建议》提案。", "王刚"),
+    ("张伟委员的提案《关于建设城市绿道的建议》获评优秀提案。", "张伟"),
+], ids=["a-name-jieba-knows", "another-name-jieba-knows", "name-before-weiyuan"])
+def test_names_jieba_knows_as_names_are_proposers(body, proposer):
+    (p,) = extract_proposals(body)
+    assert p.proposer == proposer

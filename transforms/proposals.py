@@ -83,7 +83,7 @@ def _session(text: str, district: District | None) -> str | None:
         if prefix.endswith(prefix[pos:]) and re.fullmatch(rf"[{CJK}]*?(区|县)?", prefix[pos:]):
             owner = d.short_name + ("区" if d.kind == "区" else "县")
     if not owner and prefix.endswith(("区", "县")) and district is not None:
-        owner = district.short_name + prefix[-1]
+        owner = district.short_name + ("区" if district.kind == "区" else "县")
     elif not owner and prefix.endswith("市"):
         owner = "重庆市"
     return f"{owner}政协{m.group(1)}届{m.group(2)}次会议"
@@ -118,7 +118,7 @@ def _leading_name(text: str) -> str | None:
     from .tokens import tag
 
     tagged = tag(text)
-    if not tagged or tagged[0][1] != "nr":
+    if not tagged or not tagged[0][1].startswith("nr"):     # nr, and nrfg/nrt for names jieba knows (李强)
         return None
     name = tagged[0][0]
     if len(name) == 1 and len(tagged) > 1 and len(tagged[1][0]) <= 2 and tagged[1][1][:1] in "anvz":
