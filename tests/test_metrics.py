@@ -220,6 +220,12 @@ def test_measure_words_and_a_qualifier_after_the_counted_noun(body, value, unit,
     pytest.param("“渝事好商量”活动开展了15场。", "15场", "“渝事好商量”活动开展", id="le-and-quoted-topic"),
     pytest.param("全年共举办了讲座26场。", "26场", "讲座", id="le-inside-verb-object"),
     pytest.param("各村累计栽种了果树1.2万株。", "1.2万株", "果树", id="le-verb-object-wan"),
+    # a share opening its clause with 占 is the share of the count before it
+    pytest.param("其中，女性委员89名，占委员总数的31%。", "31%", "女性委员占比", id="zhan-whole-opens-the-clause"),
+    pytest.param("走访企业80家，占总数的40%。", "40%", "企业占比", id="zhan-whole-after-verb-object"),
+    # a verb of having tells nothing about what is counted
+    pytest.param("全区现有政协委员302名。", "302名", "现有政协委员", id="xianyou-a-modifier"),
+    pytest.param("该区共有规上企业410家。", "410家", "规上企业", id="gongyou"),
     # a span with 内 after a length or an area is where, not what
     pytest.param("方圆3公里内没有一家医院。", "3公里", "", id="nei-after-a-length"),
 ])

@@ -42,7 +42,8 @@ QUOTES = {"“": "”", "‘": "’"}
 LIST_SEPARATORS = ("、", "和", "及", "与", "或")
 ALTERNATIVES = ("或", "或者")                      # between two phrases: 已解决或基本解决
 OPENING_TAGS = ("r", "d", "t", "c", "f", "x")
-VERB_TAGS = ("v", "vd", "vi", "vg")                 # verbs proper (not vn, a verb used as a noun: 行动)      # what may open a clause before its verb: 其中, 今年, 先后
+VERB_TAGS = ("v", "vd", "vi", "vg")
+HAVE = "有"                                          # 共有, 现有, 拥有: a verb of having links, it tells nothing                 # verbs proper (not vn, a verb used as a noun: 行动)      # what may open a clause before its verb: 其中, 今年, 先后
 
 
 @dataclass(frozen=True)
@@ -250,10 +251,12 @@ def _before(body: str, start: int, clause_start: int) -> Before:
                 is not None and end - tokens[opening].start <= MAX_CHARS + 2:
             first = opening                              # “渝事好商量”活动开展了15场
         return Before(body[tokens[_alternatives(tokens, first, i)].start:end], share, verb=True)
-    if first >= 2 and tokens[first - 1].word.endswith("占"):          # A占B的79.3%: A占B
-        whole = _noun_run(tokens, first - 2)
+    if first >= 1 and tokens[first - 1].word.endswith("占"):          # A占B的79.3%: A占B
+        whole = _noun_run(tokens, first - 2) if first >= 2 else first - 1
         if whole < first - 1:
             return Before(body[tokens[whole].start:end])
+        if all(_links(t) for t in tokens[:first - 1]):  # ，占委员总数的31%: the share of the count before
+            return Before(share=True, bare=True, linking=body[clause_start:start], links=len(tokens))
     if all(t.place for t in tokens[first:i + 1]):
         return Before(share=share)                       # a place is where, not what is counted
     if first == i and tokens[i].word in _words("share_words"):      # 脱贫户占比达到42%: whose share
@@ -287,8 +290,8 @@ def _verb_phrase(tokens: list[Token], verb: int, otherwise: int) -> int:
     """Where the verb phrase of the verb at `verb` begins when it opens its clause (nothing but adverbs,
     times and pronouns before it), so that the verb is part of the subject (`转为社情民意信息5件`); a
     coordination opening the clause comes whole (`正在办理或已列入年度计划的有12件`); else its object alone."""
-    if tokens[verb].word in _linking():
-        return otherwise                                 # 有老旧建筑79万平方米: 有 only links
+    if tokens[verb].word in _linking() or tokens[verb].word.endswith(HAVE):
+        return otherwise                                 # 有老旧建筑79万平方米, 共有规上企业410家: 有 only links
     first = verb
     while first > 0 and (tokens[first - 1].pos in ("d", "v") or tokens[first - 1].word in NEGATIONS):
         first -= 1
