@@ -226,6 +226,10 @@ def test_measure_words_and_a_qualifier_after_the_counted_noun(body, value, unit,
     # a verb of having tells nothing about what is counted
     pytest.param("全区现有政协委员302名。", "302名", "现有政协委员", id="xianyou-a-modifier"),
     pytest.param("该区共有规上企业410家。", "410家", "规上企业", id="gongyou"),
+    # a clause of linking words alone: a change is its own subject, else it counts what the clause before counts
+    pytest.param("营业收入5亿元，比上年增加1.2亿元。", "1.2亿元", "比上年增加", id="change-against-last-year"),
+    pytest.param("服务群众3000余人次，累计达1.2万人次。", "1.2万人次", "服务群众", id="cumulative-of-the-count-before"),
+    pytest.param("新建便民服务点26个，累计建成108个。", "108个", "累计建成", id="a-verb-next-to-the-number-heads-it"),
     # a span with 内 after a length or an area is where, not what
     pytest.param("方圆3公里内没有一家医院。", "3公里", "", id="nei-after-a-length"),
 ])

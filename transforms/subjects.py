@@ -346,10 +346,10 @@ def _list_end() -> re.Pattern:
 
 def _links(token: Token) -> bool:
     """A word between a subject and its quantity: a linking verb (达, 占, 突破, 保持在), an adverb, a
-    preposition, 的 (`已办结的有3件`) and an aspect particle (`开展了15场`)."""
+    preposition, a time (`比上年增加`), 的 (`已办结的有3件`) and an aspect particle (`开展了15场`)."""
     if token.word.endswith(_linking()):
         return True
-    return token.pos in ("d", "p", "c") or token.word in ("的", "了", "过")
+    return token.pos in ("d", "p", "c", "t") or token.word in ("的", "了", "过")
 
 
 def _complemented(tokens: list[Token], i: int) -> bool:
@@ -484,7 +484,7 @@ def subject(body: str, start: int, end: int, unit: str, earlier: list[Counted]) 
         if listed := _listed_before(body, start):
             return listed                                # 引进华为、腾讯等12家
     share = "占比" if before.share and unit == "%" else ""
-    if before.bare and before.links > 1 and not before.share:
+    if before.bare and before.links > 1 and not before.share and any(w in before.linking for w in lex["change_words"]):
         return before.linking                            # ，同比增长5.9%: the change is what is told
     if before.phrase and after:                          # 每人最多可捐3节课: 可捐的课; 文旅三张牌: 牌（文旅）
         return f"{before.phrase}的{after}" if before.verb else f"{after}（{before.phrase}）"

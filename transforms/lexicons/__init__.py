@@ -81,6 +81,7 @@ class Metrics(_Lexicon):
     relative_time: Words
     numeral_phrases: Words
     linking_words: Words
+    change_words: Words
     complements: Words
     threshold_words: Words
     share_words: Words
