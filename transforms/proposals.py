@@ -3,7 +3,8 @@
 A 《title》 (or a chain of them, `《A》《B》等社情民意信息`) counts when the words next to it, inside its own
 sentence, name it a proposal or a report, or say it was handed to a CPPCC session (`在区政协三届四次会议上
 提交了《…的建议》`), and nothing there makes it something else: a people's-congress motion or suggestion
-(议案, 代表建议) or the title of a speech (`以《…》为题发言`). Key, status and proposer words count in that
+(议案, 代表建议), the title of a speech (`以《…》为题发言`) or a document the CPPCC issues (`出台《…的意见》`,
+titles ending in 规则, 办法…). A kind word outweighs a submission verb. Key, status and proposer words count in that
 sentence and in follow-up sentences that refer back to it (`该提案被列为重点提案`), never for a neighbour."""
 from __future__ import annotations
 

@@ -6,14 +6,22 @@ Chinese noun phrases are head-final, and a quantity stands either before what it
 within the quantity's clause:
 
 - after the quantity: modifiers, then nouns, up to a verb, a number, 的 or punctuation (a quoted name and
-  a list of short modifiers are part of it: `10余名“老委员”`, `9名市、区政协委员`);
-- else before it, past the linking words (lexicons/metrics.yaml `linking_words`), adverbs and prepositions:
-  the nouns that end there (`A占B的79.3%` -> `A占B`); with none, the verb next to the number heads it
-  (`立案199件`, `已办结11件`);
+  a list of short modifiers are part of it: `10余名“老委员”`, `9名市、区政协委员`; a quoted verb is a deed:
+  `2万余人次“打卡”`); a threshold word (`突破5亿元大关`) or 内 after a length (`方圆3公里内`) names nothing;
+  a qualifier after the noun is the quantity's (`1000双鞋左右`, metrics.py);
+- else before it, past the linking words (lexicons/metrics.yaml `linking_words`; a verb with its complement,
+  `控制在`, `降至`), adverbs, times, aspect particles and prepositions: the nouns that end there, a quoted
+  name among them (`A占B的79.3%` -> `A占B`; `共有“最美志愿者”120名`); a verb that opens the clause is part of
+  it (`走访企业80家`, `转为社情民意信息5件`), a verb of having is not (`共有规上企业410家`); with no noun, the
+  verb next to the number heads it (`立案199件`, `已办结11件`), two alternatives joined by 或 whole
+  (`已解决或基本解决91件`); a share word alone is the share of what the clause names (`脱贫户占比达到42%`);
+- things listed before 等 are counted by the verb the list follows (`引进华为、腾讯等12家` -> 引进);
+- a span of time closing its clause after 通过/用 is counted by what the next clause does (`力争通过3至8年，
+  建成…`); a sum after a selling verb is a price (`每斤能卖到8元` -> 每斤售价);
 - a quantity listed after another (`3项、23项、115项`) or opening its clause with nothing but a linking
-  word (`，占80.3%`, `，方圆422.04公顷`) counts what the one before it counts, or what the clause before
-  names; a share (`占…%`) is that subject's `占比`; a clause of linking words alone tells a change
-  (`，同比增长5.9%`): that is the subject;
+  word (`，占80.3%`, `，方圆422.04公顷`, `，累计达1.2万人次`) counts what the one before it counts, or what
+  the clause before names; a share (`占…%`, `，占总数的40%`) is that subject's `占比` (its object without the
+  verb); a clause of linking words alone that tells a change (`，同比增长5.9%`) is its own subject;
 - things counted with nothing but what they did or had done after them are counted by that (`4人获表彰`,
   `其中125个已办结`, `5分钟内完成预警处置`);
 - a one-character noun after the number takes the verb before it (`可捐3节课` -> 可捐的课) or what it is
@@ -27,6 +35,7 @@ from functools import cache
 from typing import NamedTuple
 
 from .lexicons import load_lexicon
+from .text import CJK
 from .tokens import tag
 
 MAX_CHARS = 12             # characters of a subject, a quoted name not counted
@@ -313,7 +322,7 @@ def _alternatives(tokens: list[Token], first: int, last: int) -> int:
     return first
 
 
-_CJK_WORD = re.compile(r"[\u3400-\u9fff]+")
+_CJK_WORD = re.compile(f"[{CJK}]+")
 
 
 def _listed_before(body: str, start: int) -> str:
@@ -440,7 +449,7 @@ def _price(body: str, clause_start: int, start: int, end: int, unit: str) -> str
     lex = _lexicon()
     if unit != "元" or not body[clause_start:start].endswith(tuple(lex["price_verbs"])):
         return ""
-    per = re.match(r"一([\u3400-\u9fff])", body[end:end + 2]) or re.search(r"每([\u3400-\u9fff])", body[clause_start:start])
+    per = re.match(f"一([{CJK}])", body[end:end + 2]) or re.search(f"每([{CJK}])", body[clause_start:start])
     return (f"每{per.group(1)}" if per else "") + lex["price_subject"]
 
 
