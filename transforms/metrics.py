@@ -225,7 +225,8 @@ def extract_metrics(body: str) -> list[Metric]:
         unit = "%" if unit == "％" else unit
         qualifier = m.group("q0") or m.group("q1") or m.group("q2") or (m.group("pre") if start == m.start("pre") else None)
         counts = subject(body, start, end, unit, counted)
-        qualifier = qualifier or _qualifier_after_noun(body, end, counts)
+        if qualifier is None and counts:
+            qualifier = _qualifier_after_noun(body, end, counts)
         counted.append(Counted(start, end, counts))
         out.append(Metric(
             surface=body[start:end], value=value * scale,

@@ -481,13 +481,13 @@ def subject(body: str, start: int, end: int, unit: str, earlier: list[Counted]) 
     if len(after) == 1 and (named := _apposition(body, start)):
         return f"{after}（{named}）"                    # ‘土特产’这3个字: 字（‘土特产’）
     previous = earlier[-1] if earlier else None
+    if not after and previous and 0 < start - previous.end <= 1 and body[previous.end:start] in LIST_SEPARATORS:
+        return previous.subject                          # 3项、23项、115项
     clause_start = _clause_before(body, start)
     if not after and (special := _span_deed(body, clause_start, start, end, unit) or _price(body, clause_start, start, end, unit)):
         return special
     before = _before(body, start, clause_start)
     if not after:
-        if previous and 0 < start - previous.end <= 1 and body[previous.end:start] in LIST_SEPARATORS:
-            return previous.subject                      # 3项、23项、115项
         if (done := _predicate(body, end)) and not before.governed:
             return done                                  # 4人获表彰
         if listed := _listed_before(body, start):
