@@ -184,15 +184,14 @@ def _proposer(body: str, chain_start: int, sentence_start: int, district: Distri
         return m.group(1), False
     if re.search(r"委员(?:们)?(?:提出|提交)的$", clause):
         return None, False                     # members not named
-    members = member_names(body[:chain_start])
-    named = [(pos, name) for pos, name in members if pos >= sentence_start]
-    last_named = named[-1][0] - sentence_start + len(named[-1][1]) if named else 0
+    named = member_names(clause)
+    last_named = named[-1][0] + len(named[-1][1]) if named else 0
     if group := _group(clause, district, after=last_named):     # `区政协在…，委员张三提交`: the member
         return _with_party(group, body[:sentence_start + len(clause)]), True
     if named:
         return named[-1][1], False
-    if members:        # `他将…变成了提案《`, `会后，《…》被列为…`: the member the story follows
-        return members[-1][1], False
+    if members := member_names(body[:sentence_start]):   # `他将…变成了提案《`, `会后，《…》被列为…`: the
+        return members[-1][1], False                     # member the story follows
     previous = sentence_before(body, sentence_start)
     if group := _group(previous, district):
         return group, True
