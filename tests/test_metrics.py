@@ -58,6 +58,8 @@ def test_range_has_value_and_value_max():
     "提交《关于建设10个工厂的建议》。", "2022年初提交提案。",
     "时间回溯到两年前。", "开展“四送”活动。", "大家一起努力。", "深入一线调研。", "第六组讨论。",
     "二〇二四年开工。", "一件件提案有温度。", "落实“六个迈上新台阶”目标。", "参加区政协六届七次会议。",
+    "水质稳定保持在Ⅲ类标准。", "实施“一号工程”。", "图为调研现场（右一为委员张三）。", "第一年就见到成效。",
+    "15时30分，会议开始。", "纪念建党100周年。", "健康中国2030规划。", "编号为N37的车辆。", "区委十三届五次全会。",
 ])
 def test_not_metrics(body):
     assert extract_metrics(body) == []
@@ -137,6 +139,16 @@ def test_subject_rules(body, surface, subject):
     pytest.param("这是协商民主的一种重要形式。", id="article-after-de"),
     pytest.param("这两座桥梁方便了群众出行。", id="demonstrative-refers-back"),
     pytest.param("今后一个时期的工作重点。", id="span-of-time-phrase"),
+    pytest.param("作为一名政协委员，他始终牵挂群众。", id="article-after-zuowei"),
+    pytest.param("争当一名为民履职的好委员。", id="article-after-zhengdang"),
+    pytest.param("成为一个有温度的平台。", id="article-yige-after-chengwei"),
+    pytest.param("他就是这样一位默默奉献的委员。", id="article-after-zheyang"),
+    pytest.param("家住千秋社区的王大爷。", id="qian-in-a-place-name"),
+    pytest.param("开展“万名委员助万企”行动。", id="wan-in-a-quoted-slogan"),
+    pytest.param("助千企解难题活动持续开展。", id="qian-in-a-bare-slogan"),
+    pytest.param("位于万寿镇的合作社。", id="wan-in-a-town-name"),
+    pytest.param("千方百计帮助企业。", id="set-idiom"),
+    pytest.param("构建“一核两翼”格局。", id="quoted-layout-slogan"),
 ])
 def test_chinese_numerals_that_count_nothing(body):
     assert extract_metrics(body) == []
