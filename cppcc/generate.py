@@ -5,9 +5,10 @@ have: column widths 17–27, headlines before or after their story, a kicker abo
 □ and plain bylines, letter-spaced names and justified lines, briefs signed at a line's end or on a line
 of their own, `摄` / `摄影报道` / `文/图` credits, `● 区名 ●` round-ups, a brief printed inside a longer
 story (its headline before or after it, a subhead of the story right after), numbers (and decimals) broken
-across lines, Chinese-numeral quantities, subjects before and after their number, numerals that count
-nothing (slogans, the article 一名, 这两项), group proposers and sessions, documents in 《》 that are no
-proposals, a stated year. `generate_page` returns what it wrote, so tests can check the parser against it."""
+across lines, Chinese-numeral quantities, subjects before and after their number (past 达, 增至, 稳定在),
+a qualifier after the counted noun (`300双棉鞋左右`), numerals that count nothing (slogans, the article 一名,
+这两项), group proposers and sessions, documents in 《》 that are no proposals, a stated year, a story
+resuming at once after a brief printed inside it with the brief's headline after it, a 引题 ending with ——. `generate_page` returns what it wrote, so tests can check the parser against it."""
 from __future__ import annotations
 
 import random
@@ -38,7 +39,9 @@ COUNTS = [("家", "{3}"), ("名", "{2}"), ("个", "村（社区）"), ("项", "�
 # Subjects that may stand before their number (`意见建议达300条`): nouns that jieba reads as nouns.
 SUBJECTS_BEFORE = {"个": "服务站点", "项": "重点任务", "条": "意见建议", "件": "提案", "公顷": "林地", "公斤": "农产品",
                    "批次": "考察团", "亩": "耕地"}
-LINKS = ["达", "累计", "共", ""]
+LINKS = ["达", "累计", "共", "", "增至", "稳定在"]
+# Goods counted with a measure word, the qualifier printed after the noun (`300箱慰问品左右`).
+GOODS = [("箱", "慰问品"), ("袋", "化肥"), ("双", "棉鞋"), ("盒", "牛奶"), ("瓶", "消毒液")]
 SECTORS = ["农业", "经济", "教育", "医卫", "科技"]
 # Sentences with numerals that count nothing: a slogan, the article 一名, a demonstrative, a set word.
 NOT_QUANTITIES = ["该{kind}政协开展百名委员进百村活动。", "委员们纷纷表示，要做一名有担当的政协委员。",
@@ -155,6 +158,15 @@ class _Page:
             return f"{subject}{self.rng.choice(LINKS)}{written}{unit}"
         return f"覆盖{written}{unit}{subject}"
 
+    def goods(self, topic: tuple, art: GeneratedArticle) -> str:
+        """Goods handed out, the qualifier after the counted noun: `为老人送去300双棉鞋左右`."""
+        unit, noun = self.rng.choice(GOODS)
+        n = self.rng.randint(20, 2000)
+        q = self.rng.choice(["左右", "以上"])
+        art.metrics.append((float(n), unit, q, noun))
+        self.layouts.add("qualifier after the counted noun")
+        return f"为{topic[2]}送去{n}{unit}{noun}{q}"
+
     def money(self, art: GeneratedArticle) -> str:
         value = round(self.rng.uniform(1.05, 99.5), 2)
         mag, scale = self.rng.choice([("万元", 10_000), ("亿元", 100_000_000)])
@@ -185,6 +197,8 @@ class _Page:
                 sentence += f"满意度同比提升{self.percent(art)}。"
             if self.rng.random() < 0.25:
                 sentence += f"全年投入资金{self.money(art)}。"
+            if self.rng.random() < 0.15:
+                sentence += f"委员们还{self.goods(topic, art)}。"
             if self.rng.random() < 0.15:
                 sentence += self.rng.choice(NOT_QUANTITIES).format(kind=kind)
                 self.layouts.add("numerals that count nothing")
@@ -262,12 +276,17 @@ def _titles(page: _Page, d: District, topic: tuple, width: int, pair: bool) -> t
         kicker = f"{d.name if rng.random() < 0.5 else d.short_name + d.kind[-1]}政协{rng.choice(ACTIONS)}"
         if _fits_as_title(headline, width) and _fits_as_title(kicker, width):
             break
-    if rng.random() < 0.5:
+    roll = rng.random()
+    if roll < 0.35:
         return headline, kicker, [kicker, headline]
+    if roll < 0.5:                                     # a 引题 marked by the dash it ends with
+        page.layouts.add("kicker ending with ——")
+        return headline, kicker, [kicker + "——", headline]
     return headline, kicker, [headline, "——" + kicker]
 
 
-def _feature(page: _Page, d: District, topic: tuple, width: int, inner: list[str] | None = None) -> tuple[GeneratedArticle, list[str]]:
+def _feature(page: _Page, d: District, topic: tuple, width: int, inner: list[str] | None = None,
+             subhead: bool = True) -> tuple[GeneratedArticle, list[str]]:
     rng = page.rng
     headline, kicker, heads = _titles(page, d, topic, width, pair=True)
     art = GeneratedArticle("feature", d.name, headline, kicker)
@@ -290,9 +309,9 @@ def _feature(page: _Page, d: District, topic: tuple, width: int, inner: list[str
         if n == 2:
             if inner:              # a brief of another column printed inside the story
                 block += inner
-            subhead = f"{topic[1]}见实效"
-            art.subheads.append(subhead)
-            block.append(subhead)
+            if subhead:
+                art.subheads.append(f"{topic[1]}见实效")
+                block.append(art.subheads[-1])
         block += page.wrap(para, width)
     return art, heads + block
 
@@ -388,6 +407,7 @@ def generate_page(seed: int) -> GeneratedPage:
         w = width()
         if kind == "feature":
             inner_art = inner = None
+            subhead = True
             if rng.random() < 0.35:                 # a brief of another column printed inside the story
                 inner_art, inner_heads, inner_block = _brief(page, take(), rng.choice(TOPICS), width())
                 if rng.random() < 0.5:
@@ -396,8 +416,11 @@ def generate_page(seed: int) -> GeneratedPage:
                 else:                               # its headline after it, the story's subhead right after
                     inner = inner_block + inner_heads
                     page.layouts.add("insert, headline after")
+                    if rng.random() < 0.4:          # or the story resumes at once, without a subhead
+                        subhead = False
+                        page.layouts.add("insert, headline after, story resumes without a subhead")
                 previous_width = w
-            art, block = _feature(page, take(), topic, w, inner)
+            art, block = _feature(page, take(), topic, w, inner, subhead)
             lines += block
             articles += [art] + ([inner_art] if inner_art else [])
             headline_after = False

@@ -44,7 +44,9 @@ def test_generated_pages_have_every_layout_variant():
     assert min(widths) <= 18 and max(widths) >= 26
     assert set().union(*(page.layouts for page in pages)) == {
         "insert, headline before", "insert, headline after", "headline after, then the next headline before",
-        "subject before the number", "numerals that count nothing", "group proposer", "document in 《》"}
+        "subject before the number", "numerals that count nothing", "group proposer", "document in 《》",
+        "qualifier after the counted noun", "insert, headline after, story resumes without a subhead",
+        "kicker ending with ——"}
     assert {page.year is None for page in pages} == {True, False}, "pages with and without a stated year"
 
 

@@ -84,3 +84,29 @@ def test_the_stories_of_one_page_are_from_the_same_weeks():
 
 def test_a_page_no_year_dates_has_no_issue_date():
     assert estimate_issue_date(["10月5日傍晚，市民来到湖边健身。", "7月2日，调研组赴长寿区调研。"]) is None
+
+
+@pytest.mark.parametrize("text, year", [
+    pytest.param("与2019年相比，村民收入翻了一番。", 2020, id="comparison-base-yu-xiangbi"),
+    pytest.param("全县茶叶产量较2020年增长15%。", 2021, id="comparison-base-jiao"),
+    pytest.param("该村2018年以前是贫困村，如今大变样。", 2019, id="before-yiqian"),
+    pytest.param("对标2035年远景目标谋划发展。2024年，全区新增企业100家。", 2024, id="a-goal-year-looked-forward-to"),
+    pytest.param("2024年，全区新增企业100家，为实现2035年目标打下基础。", 2024, id="a-goal-year-after-a-past-one"),
+    pytest.param("早在2015年，该村就开始种植茶叶。", 2016, id="zaozai-a-start"),
+])
+def test_years_in_passing_are_not_the_texts_year(text, year):
+    from transforms.dates import estimate_year
+
+    assert estimate_year(text) == year
+
+
+@pytest.mark.parametrize("body, issue, expected", [
+    pytest.param("本报讯 12月28日至29日，县政协组织委员视察。", date(2025, 1, 15), date(2024, 12, 28), id="range-after-issue"),
+    pytest.param("11月30日，委员们走访企业。", date(2025, 2, 3), date(2024, 11, 30), id="november-on-a-february-page"),
+    pytest.param("1月5日，委员们开展调研；1月10日，召开协商会。", date(2025, 1, 15), date(2025, 1, 5), id="first-wins"),
+    pytest.param("截止到11月30日，共收到提案300件。1月10日，举行座谈会。", date(2025, 1, 15), date(2025, 1, 10),
+                 id="jiezhidao-cut-off"),
+    pytest.param("会议定于1月20日召开。1月7日，区政协召开预备会。", date(2025, 1, 15), date(2025, 1, 7), id="dingyu-forward"),
+])
+def test_event_dates_on_varied_sentences(body, issue, expected):
+    assert first_event_date(body, issue.year, issue) == expected

@@ -143,3 +143,76 @@ def test_the_session_may_be_named_in_the_next_sentence():
 def test_a_yearly_lead_handling_names_the_year():
     (p,) = extract_proposals("2013年度区长领办提案《关于治理城区噪音的建议》已全部办结。", issue_year=2025)
     assert (p.year, p.status) == (2013, "办结")
+
+
+@pytest.mark.parametrize("body, proposer", [
+    ("九三学社万州区委员会以集体提案形式提交《加快数字乡村建设步伐》。", "九三学社万州区委员会"),
+    ("民盟万州区委在区政协五届三次会议上提交了《关于优化营商环境的提案》。", "民盟万州区委"),
+    ("农工党万州区总支提交了《关于基层医疗人才培养的提案》。", "农工党万州区总支"),
+    ("九三学社万州区基层支社围绕乡村振兴提交《关于发展庭院经济的建议》集体提案。", "九三学社万州区基层支社"),
+    ("文化艺术界别联合提交了《关于保护传统村落的建议》集体提案。", "文化艺术界别"),
+], ids=["committee-yi-xingshi", "district-committee-zai-session", "zongzhi", "zhishe-weirao", "jiebie-lianhe"])
+def test_group_proposers_before_any_lead_to_the_title(body, proposer):
+    (p,) = extract_proposals(body, district=WANZHOU)
+    assert (p.proposer, p.is_collective) == (proposer, True)
+
+
+@pytest.mark.parametrize("body", [
+    "大湾镇委员小组提交《关于修缮古桥的建议》，得到相关部门回复。",
+    "委员刘强撰写了《关于治理餐厨垃圾的建议》，呼吁推行分类收运。",
+], ids=["members-group-submits", "a-member-writes"])
+def test_a_suggestion_a_cppcc_member_hands_in_is_a_proposal(body):
+    assert titles(body) == [(body[body.index("《") + 1:body.index("》")], "提案")]
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("李明委员撰写的《关于规范电动自行车充电的建议》被作为社情民意信息报送市政协。", "社情民意信息"),
+    ("她提交的《关于农村饮水安全的几点建议》以社情民意信息形式报送后被采用。", "社情民意信息"),
+], ids=["as-a-report", "in-the-form-of-a-report"])
+def test_the_kind_word_beats_the_submission_verb(body, kind):
+    assert [k for _, k in titles(body)] == [kind]
+
+
+def test_a_session_in_the_next_sentence_of_a_title_its_own_sentence_leaves_unnamed():
+    body = "刘强委员提交了《关于治理餐厨垃圾的建议》。这是他在区政协五届二次会议上提交的提案。"
+    (p,) = extract_proposals(body, district=WANZHOU)
+    assert (p.kind, p.proposer, p.session) == ("提案", "刘强", "万州区政协五届二次会议")
+
+
+@pytest.mark.parametrize("body, proposer", [
+    ("万州区政协在区政协五届三次会议期间，委员张三提交了《关于建设口袋公园的建议》。", "张三"),
+    ("区政协在调研基础上，由委员李四执笔撰写《关于改善农村道路的建议》提案。", "李四"),
+], ids=["member-after-the-cppcc", "member-writes-for-the-cppcc"])
+def test_a_member_named_after_a_group_is_the_proposer(body, proposer):
+    (p,) = extract_proposals(body, district=WANZHOU)
+    assert (p.proposer, p.is_collective) == (proposer, False)
+
+
+@pytest.mark.parametrize("body, proposer, year", [
+    ("《关于进一步加强流浪动物管理的建议》是委员陈红今年提交的个人提案。", "陈红", 2025),
+    ("《关于完善农村寄递物流的建议》这件提案，由政协委员赵敏于2023年提出。", "赵敏", 2023),
+], ids=["member-after-the-title", "member-and-year-after-the-title"])
+def test_the_proposer_and_year_may_follow_the_title(body, proposer, year):
+    (p,) = extract_proposals(body, issue_year=2025)
+    assert (p.kind, p.proposer, p.year) == ("提案", proposer, year)
+
+
+@pytest.mark.parametrize("body", [
+    "区政协出台《关于进一步加强提案工作的意见》，推动提案质量提升。",
+    "区政协办公室印发《关于做好社情民意信息报送工作的意见》。",
+    "县政协修订完善《提案审查立案标准》，提高提案立案质量。",
+    "区政协编印《提案工作手册》发放给委员，帮助委员写好提案。",
+    "会议审议通过了《关于表彰2024年度优秀提案的决定》。",
+], ids=["issued-opinion", "issued-opinion-with-report-word", "standard", "handbook", "decision"])
+def test_documents_the_cppcc_issues_are_not_proposals(body):
+    assert extract_proposals(body) == []
+
+
+@pytest.mark.parametrize("body, proposer", [
+    ("2020年，委员李强提交了《关于建设城市绿道的建议》。", "李强"),
+    ("委员王刚在会上提交了《关于建设城市绿道的建议》提案。", "王刚"),
+    ("张伟委员的提案《关于建设城市绿道的建议》获评优秀提案。", "张伟"),
+], ids=["a-name-jieba-knows", "another-name-jieba-knows", "name-before-weiyuan"])
+def test_names_jieba_knows_as_names_are_proposers(body, proposer):
+    (p,) = extract_proposals(body)
+    assert p.proposer == proposer

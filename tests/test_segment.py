@@ -299,3 +299,66 @@ def test_a_title_line_ending_with_a_dash_is_the_kicker_of_the_line_below_it():
     rows = articles(*STORY_A, "九龙坡：老街区焕发新活力", "“老委员”献计——", "康养产业里的政协力量", *STORY_B)
     assert [(r["headline"], r["kicker"]) for r in rows] == [("九龙坡：老街区焕发新活力", None),
                                                             ("康养产业里的政协力量", "“老委员”献计")]
+
+
+# A feature 30 cells wide, and a brief 17 wide printed inside it with its signature on a line of its own and
+# its headline after it; the feature resumes with a plain paragraph (no subhead).
+TEA = ["茶山深处的协商声", "——巫山县政协委员助力茶产业提质增效", "□ 本报记者 张晓东",
+       "初冬时节，巫山县政协组织委员来到骡坪镇的茶叶基地，和茶农",
+       "一起围绕品牌打造、销售渠道拓展等话题展开协商，现场气氛热",
+       "烈，大家你一言我一语，提出了不少好点子。"]
+WETLAND = ["区县快递", "本报讯 近日，大足区政协组织委员", "走进龙水湖畔，就湿地保护开展专题", "视察，提出意见建议 12 条。",
+           "（陈小凤）", "大足：视察湿地保护工作"]
+TEA_REST = ["在茶叶加工车间里，委员们仔细察看了生产流程，详细询问了企业",
+            "的订单情况和用工需求，并就如何打响巫山茶品牌提出建议。"]
+
+
+def test_a_story_resumes_with_a_plain_paragraph_after_an_insert_and_its_headline():
+    host, insert = articles(*TEA, *WETLAND, *TEA_REST)
+    assert host["body"].endswith("提出建议。") and "大足" not in host["body"]
+    assert (host["headline"], host["kicker"]) == ("茶山深处的协商声", "巫山县政协委员助力茶产业提质增效")
+    assert (insert["kind"], insert["column_name"], insert["headline"]) == ("brief", "区县快递", "大足：视察湿地保护工作")
+
+
+def test_after_an_insert_and_its_headline_a_signed_item_of_the_host_s_width_is_no_resumption():
+    rows = articles(*TEA, *WETLAND, "本报讯 近日，巫山县政协召开主席会议，研究部署全年重点工作任务。",
+                    "会议强调，要聚焦中心大局，扎实做好各项工作。 （李小红）")
+    assert [r["kind"] for r in rows] == ["feature", "brief", "brief"]
+
+
+def test_a_kicker_ending_with_a_dash_right_after_the_section_line_is_no_banner():
+    rows = parse_page(page(" 区 县", "聚焦民生实事——", "梁平区政协协商推进人居环境整治",
+                           "本报讯（记者 李小青）近日，梁平区政协组织部分委员开展专题视察，实地察",
+                           "看了多个乡镇的人居环境整治情况，并召开座谈会听取情况汇报。"), "p.txt", SHA)
+    assert rows.issues[0]["theme"] is None
+    (story,) = rows.articles
+    assert (story["headline"], story["kicker"]) == ("梁平区政协协商推进人居环境整治", "聚焦民生实事")
+
+
+LIANGPING = ["本报讯（记者 李小青）近日，梁平区政协组织部分委员开展专题视察，实地察",
+             "看了多个乡镇的人居环境整治情况，并召开座谈会听取情况汇报。"]
+
+
+@pytest.mark.parametrize("title_lines, headline, kicker", [
+    (["梁平：人居环境整治见实效", "——委员助力乡村振兴见闻"], "梁平：人居环境整治见实效", "委员助力乡村振兴见闻"),
+    (["梁平区政协助力乡村振兴", "小小竹编撑起大产业"], "小小竹编撑起大产业", "梁平区政协助力乡村振兴"),
+    (["履职为民——", "梁平区政协委员走进田间地头"], "梁平区政协委员走进田间地头", "履职为民"),
+    (["梁平：人居环境整治见实效", "委员履职助力乡村振兴"], "梁平：人居环境整治见实效", "委员履职助力乡村振兴"),
+], ids=["district-title-and-subtitle", "district-kicker-above", "dash-kicker-naming-no-district",
+        "district-title-and-a-plain-line-below"])
+def test_which_headline_line_is_the_main_title(title_lines, headline, kicker):
+    (story,) = articles(*title_lines, *LIANGPING)
+    assert (story["headline"], story["kicker"]) == (headline, kicker)
+
+
+def test_a_subhead_whose_text_ends_in_a_caption_of_another_width_is_still_the_story_s():
+    """A story 25 cells wide, its subhead, paragraphs 24 wide, then a caption 28 wide printed after the story
+    with its credit (within the slack of the story's widest line, not of the text after the subhead): the
+    subhead stays the story's, the caption is a photo of its own."""
+    rows = articles("□ 本报记者 张晓东", "初冬时节，巫山县政协组织委员来到骡坪镇的茶叶基地，",
+                    "和茶农一起围绕品牌打造、销售渠道拓展等话题展开协商。", "品牌建设见实效",
+                    "在茶叶加工车间，委员们仔细察看了生产流程和工艺，", "并就如何打响巫山茶品牌提出建议。",
+                    "委员们表示，将持续关注茶产业发展，推动各项举措落", "地见效。",
+                    "近日，委员们一起深入茶园察看春茶长势，并与茶农交流种植经", "验，了解今年春茶的产量和销售情况。",
+                    "李小红 摄")
+    assert [(r["kind"], r["subheads"]) for r in rows] == [("feature", ["品牌建设见实效"]), ("photo", [])]

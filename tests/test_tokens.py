@@ -44,3 +44,15 @@ def test_keywords_hold_no_bare_numbers():
     body = "全区2024年收到提案2024件，立案率97.8%，提案办理2024年全部办结，提案质量明显提升。"
     got = keywords(tokenize(body))
     assert "提案" in got and not [k for k in got if re.fullmatch(r"[\d.%]+", k)]
+
+
+@pytest.mark.parametrize("body", [
+    "会议部署了一二三项重点，十五个镇街参与，提案一二三四件件落实，一二三再次强调。",
+    "共投入３．５万元，完成率30％，编号①②③，Ⅳ类水质，１２３项提案，一二三，①②③，１２３。",
+    "2023—2025年规划，2023-2025年，第1名，1,234万元，第1名，2023-2025年。",
+], ids=["chinese-numerals", "full-width-and-circled", "ranges-and-separators"])
+def test_keywords_hold_no_number_of_any_script(body):
+    from transforms.text import normalize_text
+
+    got = keywords(tokenize(normalize_text(body)), k=30)
+    assert not [k for k in got if re.fullmatch(r"[\d.,%％+\-—－～~①-⑳ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ〇零一二两三四五六七八九十百千万亿]+", k)], got

@@ -24,6 +24,7 @@ class ArticleKind(Enum):
 
 
 STARTS = (ItemKind.FEATURE_START, ItemKind.NEWS_START)
+INSERT_MIN_DIFFERENCE = 2.0   # cells between the widths of a story and an item printed inside it (a narrower column)
 
 
 @dataclass
@@ -91,6 +92,7 @@ class _Assembler:
         self.labels: list[tuple[str, int]] = []
         self.current: Draft | None = None
         self.new_item_next = False
+        self.label_next = False        # the next item follows a label (not headlines)
 
     def run(self) -> tuple[list[Draft], list[TitleRun]]:
         for n, item in enumerate(self.items):
@@ -111,7 +113,7 @@ class _Assembler:
     def _start(self, draft: Draft) -> Draft:
         self._flush_titles()
         self.drafts.append(draft)
-        self.current, self.new_item_next = draft, False
+        self.current, self.new_item_next, self.label_next = draft, False, False
         return draft
 
     # -- one handler per item kind
@@ -122,7 +124,7 @@ class _Assembler:
     def _label(self, item: Item, n: int) -> None:
         self._flush_titles()
         self.labels.append((item.text, n))
-        self.new_item_next = True      # a label heads a new item: what follows resumes nothing
+        self.new_item_next = self.label_next = True      # a label heads a new item: what follows resumes nothing
 
     def _story_start(self, item: Item, n: int) -> None:
         self._start(Draft(item.kind, dict(item.byline), first_item=n, last_item=n))
@@ -153,14 +155,26 @@ class _Assembler:
             if target is None or target.closed or not target.fits(item.width) or self.new_item_next:
                 # a caption (text closed by a photo credit) is an item of its own, never a story resumed
                 resume = not self.new_item_next and _closing_item(self.items, n) is not ItemKind.CREDIT
-                target = _resumable(self.drafts, item.width) if resume else None
+                target = _resumable(self.drafts, item.width) if resume else self._host_of_insert(item.width, n)
                 if target is None:
                     target = self._start(Draft(first_item=n))
         target.paragraphs.append(item.text)
         if item.width is not None:
             target.widths.append(item.width)
         target.last_item = n
-        self.current, self.new_item_next = target, False
+        self.current, self.new_item_next, self.label_next = target, False, False
+
+    def _host_of_insert(self, width: float | None, n: int) -> Draft | None:
+        """After an item printed inside a story (another column's width, closed by its signature or credit)
+        and its headline printed after it, text of the story's width resumes the story, unless a signature or
+        credit of its own closes it."""
+        insert = self.current
+        if self.label_next or insert is None or not insert.closed or len(self.drafts) < 2 or self.drafts[-1] is not insert:
+            return None
+        host = _resumable(self.drafts, width)
+        if host is not self.drafts[-2] or (insert.width is not None and abs(insert.width - host.width) < INSERT_MIN_DIFFERENCE):
+            return None
+        return None if _closing_item(self.items, n, width=width) in (ItemKind.SIGNATURE, ItemKind.CREDIT) else host
 
 
     def _trailing_subhead(self, n: int) -> Draft | None:
@@ -208,7 +222,9 @@ def _subhead_owner(pending, current: Draft | None, drafts: list[Draft], items: l
         owner = _resumable(drafts, width, include_last=True)
     if owner is None or width is None or owner.width is None:
         return None
-    return None if _closing_item(items, n, owner) in (ItemKind.SIGNATURE, ItemKind.CREDIT) else owner
+    # the text after the title, in its own width (not the story's widest), closed by a signature or a credit
+    # is a brief or caption of its own
+    return None if _closing_item(items, n, width=width) in (ItemKind.SIGNATURE, ItemKind.CREDIT) else owner
 
 
 def _text_width(items: list[Item], n: int) -> float | None:
@@ -222,13 +238,14 @@ def _text_width(items: list[Item], n: int) -> float | None:
     return None
 
 
-def _closing_item(items: list[Item], n: int, owner: Draft | None = None) -> ItemKind | None:
+def _closing_item(items: list[Item], n: int, owner: Draft | None = None, width: float | None = None) -> ItemKind | None:
     """The kind of item that ends the text starting at item n: the first item that is not a paragraph of the
-    same column (None when another column's text comes first)."""
+    same column (`owner`'s, or `width`; None when another column's text comes first)."""
     for item in items[n + 1:]:
         if item.kind is not ItemKind.PARA:
             return item.kind
-        if owner is not None and item.width is not None and not owner.fits(item.width):
+        if item.width is not None and ((owner is not None and not owner.fits(item.width))
+                                       or (width is not None and abs(item.width - width) > WIDTH_SLACK)):
             return None
     return None
 

@@ -15,6 +15,7 @@ from .text import clause_before
 YEAR = r"(?:19|20)\d\d"
 CHINESE_YEAR = rf"[〇零一二][〇零{NONZERO_DIGITS}]{{3}}"
 ISSUE_SPAN_DAYS = 30       # the stories of one page are from the same weeks
+NEAR_FUTURE_YEARS = 3      # a year looked forward to further past the text's own is a plan's horizon
 _FILENAME_DATE = re.compile(rf"(?<!\d)({YEAR})[-_./]?(0[1-9]|1[0-2])[-_./]?(0[1-9]|[12]\d|3[01])(?!\d)")
 _TEXT_DATE = re.compile(rf"(?:({YEAR})年)?(\d{{1,2}})月(\d{{1,2}})日")
 _YEAR = re.compile(rf"({YEAR})年")
@@ -90,6 +91,8 @@ def _years(text: str) -> Years:
     found = Years()
     for m in _YEAR.finditer(text):
         year, after = int(m.group(1)), text[m.end():m.end() + 6]
+        if after.startswith(tuple(lex["future_after"])):
+            continue                                  # 2035年远景目标: a goal's horizon dates nothing
         if looks_forward(text, m.start()):
             found.future.append(year)
         elif after.startswith(tuple(lex["since_after"])) or text[max(0, m.start() - 2):m.start()].endswith(
@@ -111,13 +114,14 @@ def _named_since(text: str) -> int | None:
 def estimate_year(text: str) -> int | None:
     """The year of a text: the latest year it looks back on, and at least one after a year it speaks of as
     a start or as done, and no earlier than the periods it names allow. A year it looks forward to two or
-    more past that means it is from the year before that one. None when no year dates it."""
+    more past (but within NEAR_FUTURE_YEARS) means it is from the year before that one; a goal's year
+    (`2035年远景目标`) says nothing. None when no year dates it."""
     years = _years(text)
     year = max(years.past) if years.past else None
     floors = [y + 1 for y in years.before] + [y for y in (_named_since(text),) if y and (year or years.before)]
     if floors and (year is None or max(floors) > year):
         year = max(floors)
-    if years.future and (year is None or min(years.future) > year + 1):
+    if years.future and (year is None or year + 1 < min(years.future) <= year + NEAR_FUTURE_YEARS):
         year = min(years.future) - 1
     return year
 

@@ -53,10 +53,25 @@ def assign_headlines(drafts: list[Draft], runs: list[TitleRun], words: list[set[
             score = match_score(unit, unit_words[ui], draft, words[di], body_districts[di])
             if score >= _weights()["minimum"]:
                 pairs.append((score, -abs(unit.first_item - draft.last_item), ui, di))
-    used_units, used_drafts = set(), set()
+    owner: dict[int, int] = {}                     # unit -> draft
     for _, _, ui, di in sorted(pairs, reverse=True):
-        if ui in used_units or di in used_drafts:
+        if ui in owner or di in owner.values():
             continue
-        used_units.add(ui)
-        used_drafts.add(di)
+        owner[ui] = di
         drafts[di].headline, drafts[di].kicker = units[ui].headline_and_kicker
+    _leftover_kickers(units, owner, drafts)
+
+
+def _leftover_kickers(units: list[HeadlineUnit], owner: dict[int, int], drafts: list[Draft]) -> None:
+    """A one-line unit no story took, printed right below or above a headline that has no kicker, is that
+    headline's kicker (`梁平：…` over a plain line)."""
+    lead = load_lexicon("layout")["kicker_lead"]
+    for ui, unit in enumerate(units):
+        if ui in owner or len(unit.lines) != 1:
+            continue
+        for near in (ui - 1, ui + 1):
+            if near in owner and 0 <= near < len(units) and drafts[owner[near]].kicker is None and (
+                    units[near].last_item + 1 == unit.first_item or unit.last_item + 1 == units[near].first_item):
+                drafts[owner[near]].kicker = unit.lines[0].removeprefix(lead).removesuffix(lead).strip()
+                owner[ui] = owner[near]
+                break

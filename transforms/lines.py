@@ -179,7 +179,7 @@ def split_header(lines: list[str]) -> tuple[str | None, str | None, int]:
     """(section, theme, index of the first content line) from the page header.
 
     The banner (theme) is the line after the section, unless it is a column label or a marker, names a
-    district, or is the title of the first story, followed by its 副题 (`——…`)."""
+    district, is a kicker (`…——`), or is the title of the first story, followed by its 副题 (`——…`)."""
     section = theme = None
     i = 0
     if lines and compact(lines[0]) in _layout()["sections"]:
@@ -191,8 +191,9 @@ def split_header(lines: list[str]) -> tuple[str | None, str | None, int]:
 
 def _is_banner(lines: list[str], i: int) -> bool:
     line = read_line(lines[i])
-    if not line.title_like or line.flat.startswith(_layout()["kicker_lead"]):
-        return False
+    lead = _layout()["kicker_lead"]
+    if not line.title_like or line.flat.startswith(lead) or line.flat.endswith(lead):
+        return False                  # a 副题 or a 引题 (`聚焦民生实事——`) of the first story
     if districts.find_districts(line.flat) or "：" in line.flat:
         return False
     return i + 1 == len(lines) or not compact(lines[i + 1]).startswith(_layout()["kicker_lead"])

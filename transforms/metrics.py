@@ -191,6 +191,18 @@ def _read(num: str, mag: str) -> float | None:
     return read_number(num + mag)
 
 
+def _qualifier_after_noun(body: str, end: int, counts: str) -> str | None:
+    """A qualifier printed after the counted noun, not after the unit: `1000双鞋左右` -> 左右."""
+    for qualifier in _lex()["qualifiers"]["after_unit"]:
+        at = body.find(qualifier, end, end + len(counts) + len(qualifier))
+        if at > end and counts.endswith(body[end:at]) and _CJK_RUN.fullmatch(body[end:at]):
+            return qualifier
+    return None
+
+
+_CJK_RUN = re.compile(f"[{CJK}]+")
+
+
 def extract_metrics(body: str) -> list[Metric]:
     """Every quantity in an article body, with spans into `body`."""
     lex = _lex()
@@ -213,6 +225,8 @@ def extract_metrics(body: str) -> list[Metric]:
         unit = "%" if unit == "％" else unit
         qualifier = m.group("q0") or m.group("q1") or m.group("q2") or (m.group("pre") if start == m.start("pre") else None)
         counts = subject(body, start, end, unit, counted)
+        if qualifier is None and counts:
+            qualifier = _qualifier_after_noun(body, end, counts)
         counted.append(Counted(start, end, counts))
         out.append(Metric(
             surface=body[start:end], value=value * scale,

@@ -3,7 +3,8 @@
 A 《title》 (or a chain of them, `《A》《B》等社情民意信息`) counts when the words next to it, inside its own
 sentence, name it a proposal or a report, or say it was handed to a CPPCC session (`在区政协三届四次会议上
 提交了《…的建议》`), and nothing there makes it something else: a people's-congress motion or suggestion
-(议案, 代表建议) or the title of a speech (`以《…》为题发言`). Key, status and proposer words count in that
+(议案, 代表建议), the title of a speech (`以《…》为题发言`) or a document the CPPCC issues (`出台《…的意见》`,
+titles ending in 规则, 办法…). A kind word outweighs a submission verb. Key, status and proposer words count in that
 sentence and in follow-up sentences that refer back to it (`该提案被列为重点提案`), never for a neighbour."""
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ _TITLE_CHAIN = re.compile(r"(?:《[^《》]{2,80}》[、和及与]?)+")
 _NUMERAL = NONZERO_DIGITS + "十"
 _SESSION = re.compile(rf"政协第?([{_NUMERAL}]+)届([{_NUMERAL}]+)次(?:会议|全会|全体会议)")
 _CJK_NAME = f"[{CJK}]{{2,4}}"
+NAME_FOLLOWERS = "于在将从向"      # prepositions jieba may take into a two-character name before them
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,13 @@ def _kind(before: str, after: str, titles: list[str], sentence: str) -> str | No
     for kind, words in lex["kinds"].items():
         for word in words:
             near(word, kind)
-    if all(t.endswith(TITLE_ENDINGS) for t in titles):
-        if all(t.endswith("提案") for t in titles):
-            cues.append((0, "提案"))
-        if "政协" in sentence:
-            for verb in lex["submission_verbs"]:
-                near(verb, "提案")
+    if all(t.endswith(TITLE_ENDINGS) for t in titles) and all(t.endswith("提案") for t in titles):
+        cues.append((0, "提案"))
     for word in lex["not_proposal"]:
         near(word, None)
+    if not cues and all(t.endswith(TITLE_ENDINGS) for t in titles) and any(w in sentence for w in lex["cppcc_markers"]):
+        for verb in lex["submission_verbs"]:     # handed in by CPPCC members, and nothing says what it is
+            near(verb, "提案")
     if not cues:
         return None
     nearest = min(distance for distance, _ in cues)
@@ -83,7 +84,7 @@ def _session(text: str, district: District | None) -> str | None:
         if prefix.endswith(prefix[pos:]) and re.fullmatch(rf"[{CJK}]*?(区|县)?", prefix[pos:]):
             owner = d.short_name + ("区" if d.kind == "区" else "县")
     if not owner and prefix.endswith(("区", "县")) and district is not None:
-        owner = district.short_name + prefix[-1]
+        owner = district.short_name + ("区" if district.kind == "区" else "县")
     elif not owner and prefix.endswith("市"):
         owner = "重庆市"
     return f"{owner}政协{m.group(1)}届{m.group(2)}次会议"
@@ -118,11 +119,13 @@ def _leading_name(text: str) -> str | None:
     from .tokens import tag
 
     tagged = tag(text)
-    if not tagged or tagged[0][1] != "nr":
+    if not tagged or not tagged[0][1].startswith("nr"):     # nr, and nrfg/nrt for names jieba knows (李强)
         return None
     name = tagged[0][0]
     if len(name) == 1 and len(tagged) > 1 and len(tagged[1][0]) <= 2 and tagged[1][1][:1] in "anvz":
         name += tagged[1][0]          # a surname jieba split off its given name (`瞿` + `显贵`)
+    if len(name) == 3 and name[-1] in NAME_FOLLOWERS:
+        name = name[:2]               # 赵敏于2023年: jieba took the preposition into the name
     return name if 2 <= len(name) <= 4 else None
 
 
@@ -135,14 +138,14 @@ def _is_name(text: str) -> bool:
 def _group_pattern() -> re.Pattern:
     lex = _lexicon()
     groups = "|".join(map(re.escape, sorted(lex["proposer_groups"], key=len, reverse=True)))
-    verbs = "|".join(map(re.escape, lex["submission_verbs"]))
-    return re.compile(rf"(?:^|(?<=[，。；：、\s]))([{CJK}]{{0,14}}(?:{groups}))"
-                      rf"(?=的集体提案|{verbs}|结合|便|就|也|还|积极|，)")
+    followers = "|".join(map(re.escape, lex["submission_verbs"] + lex["group_followers"]))
+    return re.compile(rf"(?:^|(?<=[，。；：、\s]))([{CJK}]{{0,14}}(?:{groups}))(?={followers})")
 
 
-def _group(text: str, district: District | None) -> str | None:
-    """A group that submits (`民进界别`, `县政协`, `该县政协大溪片区委员小组`), with 该县/该区 made explicit."""
-    matches = list(_group_pattern().finditer(text))
+def _group(text: str, district: District | None, after: int = 0) -> str | None:
+    """A group that submits (`民进界别`, `县政协`, `该县政协大溪片区委员小组`), with 该县/该区 made explicit; one named
+    before position `after` is not the submitter."""
+    matches = [m for m in _group_pattern().finditer(text) if m.start(1) >= after]
     if not matches:
         return None
     name = _past_the_lead_in(matches[-1].group(1))
@@ -181,13 +184,14 @@ def _proposer(body: str, chain_start: int, sentence_start: int, district: Distri
         return m.group(1), False
     if re.search(r"委员(?:们)?(?:提出|提交)的$", clause):
         return None, False                     # members not named
-    if group := _group(clause, district):
+    named = member_names(clause)
+    last_named = named[-1][0] + len(named[-1][1]) if named else 0
+    if group := _group(clause, district, after=last_named):     # `区政协在…，委员张三提交`: the member
         return _with_party(group, body[:sentence_start + len(clause)]), True
-    members = member_names(body[:chain_start])
-    if named := [name for pos, name in members if pos >= sentence_start]:
-        return named[-1], False
-    if members:        # `他将…变成了提案《`, `会后，《…》被列为…`: the member the story follows
-        return members[-1][1], False
+    if named:
+        return named[-1][1], False
+    if members := member_names(body[:sentence_start]):   # `他将…变成了提案《`, `会后，《…》被列为…`: the
+        return members[-1][1], False                     # member the story follows
     previous = sentence_before(body, sentence_start)
     if group := _group(previous, district):
         return group, True
@@ -232,6 +236,9 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
         follow = _follow_ups(body, end, next_named) if kind == "提案" else []
         said = before + chain.group() + after + "".join(follow)      # its sentence, and what refers back to it
         proposer, group = _proposer(body, chain.start(), start, district)
+        handed_in = _handed_in_after(after)
+        if handed_in and (members := member_names(handed_in)):
+            proposer, group = members[0][1], False       # 《…》是委员陈红今年提交的个人提案
         for sentence in follow:
             if m := re.search(r"由(?:政协)?委员(\S{2,4}?)提出", sentence):
                 proposer, group = m.group(1), False
@@ -241,12 +248,18 @@ def extract_proposals(body: str, issue_year: int | None = None, district: Distri
         for title in titles:
             out.append(Proposal(
                 title=title, kind=kind, proposer=proposer, session=session,
-                year=_year([body[start:chain.start()], previous_sentence], issue_year),
+                year=_year([body[start:chain.start()], previous_sentence, handed_in], issue_year),
                 is_collective=kind == "提案" and (group or any(w in before for w in lex["collective"])),
                 is_key=kind == "提案" and any(w in said for w in lex["key"]),
                 status=next((w for w in lex["status"] if w in said), None) if kind == "提案" else None,
             ))
     return out
+
+
+def _handed_in_after(after: str) -> str:
+    """The words after a title up to the submission verb that follows it (`》是委员陈红今年提交的`), or ''."""
+    verbs = [at for verb in _lexicon()["submission_verbs"] if (at := after.find(verb)) >= 0]
+    return after[:min(verbs)] if verbs else ""
 
 
 def _session_after(body: str, end: int, next_chain: int, district: District | None) -> str | None:

@@ -11,6 +11,7 @@ from functools import cache
 import rjieba
 
 from .lexicons import load_districts, load_lexicon
+from .numbers import CHINESE_NUMERALS
 
 KEYWORD_COUNT = 8
 ADDED_NOUN_FREQ = 2000      # high enough that jieba cuts an added noun whole (界别的 -> 界别 / 的)
@@ -74,7 +75,7 @@ def tag(text: str) -> list[tuple[str, str]]:
 
 
 def _counts(tokens: list[str]) -> Counter:
-    """Tokens of two or more characters that are not stop words or bare numbers (`2024`, `80.3%`), counted."""
+    """Tokens of two or more characters that are not stop words or bare numbers (`2024`, `80.3%`, `一二三`), counted."""
     _, _, stop = _idf()
     counts = Counter(t for t in tokens if len(t) >= 2)
     for t in [t for t in counts if len(t.strip()) < 2 or t.lower() in stop
@@ -83,8 +84,11 @@ def _counts(tokens: list[str]) -> Counter:
     return counts
 
 
-_BARE_NUMBER = re.compile(r"[\d.,%％+\-]+")
-_NUMBER_START = frozenset("0123456789.,+-%％")
+# A number in any script: digits and their marks, Chinese numerals (一二三, 十五), circled and Roman numerals.
+_NUMBER_CHARS = "0123456789.,+-%％—～~" + CHINESE_NUMERALS + "".join(map(chr, range(0x2460, 0x2474))) + \
+    "".join(map(chr, range(0x2160, 0x2180)))
+_BARE_NUMBER = re.compile(f"[{re.escape(_NUMBER_CHARS)}]+")
+_NUMBER_START = frozenset(_NUMBER_CHARS)
 
 
 def content_words(tokens: list[str] | Counter) -> set[str]:

@@ -81,6 +81,13 @@ class Metrics(_Lexicon):
     relative_time: Words
     numeral_phrases: Words
     linking_words: Words
+    change_words: Words
+    complements: Words
+    threshold_words: Words
+    share_words: Words
+    span_means: Words
+    price_verbs: Words
+    price_subject: Word
     demonstratives: Words
     set_word_tags: Words
     article_verbs: Words
@@ -97,12 +104,14 @@ class Metrics(_Lexicon):
 class Proposals(_Lexicon):
     kinds: dict[Literal["提案", "社情民意信息"], Words]
     submission_verbs: Words
+    cppcc_markers: Words
     not_proposal: Words
     collective: Words
     key: Words
     status: Words
     anaphors: Words
     proposer_groups: Words
+    group_followers: Words
     lead_in_words: Words
     parties: Words
     document_endings: Words
@@ -119,6 +128,7 @@ class Dates(_Lexicon):
     cutoff_words: Words
     since_after: Words
     since_before: Words
+    future_after: Words
     done_after: Words
     named_since: dict[Word, Annotated[int, Field(ge=1949, le=2100)]] = Field(min_length=1)
     relative_years: dict[Word, Annotated[int, Field(ge=-10, le=10)]] = Field(min_length=1)
