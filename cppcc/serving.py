@@ -4,8 +4,10 @@ The deployment's parameters carry the whole settings object, so scheduled runs h
 the process that registered it (environment and cppcc.toml), not just the paths."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 
 from pydantic import ValidationError
 
@@ -36,15 +38,27 @@ def serve_deployment(settings: Settings, when, api_url: str) -> None:
 
     print(f"serving `nightly-ingest` ({when.cron}, {when.timezone}) against {api_url}; "
           f"SIGTERM or Ctrl-C pauses it and stops", flush=True)
-    # Prefect's runner listens for SIGTERM only once it has started, after registering the deployment: a
-    # SIGTERM before that ends the command here, and the deployment is paused below all the same.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Prefect's runner listens for SIGTERM only once it has started, after registering the deployment. A SIGTERM
+    # before that pauses the deployment (if registered yet) and leaves at once, from a thread of its own: raising
+    # in the main thread, wherever it is inside Prefect's event loop, can be swallowed there and hang `serve`.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=_pause_and_leave, args=(api_url,)).start())
     with temporary_settings({PREFECT_API_URL: api_url}):    # Prefect was imported before the URL was known
         try:
             nightly_ingest.serve(name=FLOW_NAME, schedule=when, print_starting_message=False,
                                  parameters={"settings": settings.resolved().model_dump(mode="json")})
         finally:
             _pause(f"{FLOW_NAME}/{FLOW_NAME}")
+
+
+def _pause_and_leave(api_url: str) -> None:
+    """A SIGTERM before the runner started: no flow run is under way, so pausing is all there is to do."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}):       # a thread does not see the caller's settings
+        _pause(f"{FLOW_NAME}/{FLOW_NAME}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _pause(name: str) -> None:
