@@ -222,9 +222,12 @@ def _to_ipc(frame: pl.DataFrame) -> bytes:
 
 def _leave() -> None:
     """Run multiprocessing's finalizers (they unlink the semaphores GX made) and exit without the slow
-    teardown of every module."""
+    teardown of every module. A second SIGTERM meanwhile (the group's, then the run's own) is ignored: leaving
+    again from inside the first leave would skip the unregistering of a semaphore already unlinked, and the
+    resource tracker would then warn on the user's terminal that it could not unlink it."""
     from multiprocessing import util
 
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     util._run_finalizers(0)
     util._run_finalizers()
     os._exit(0)

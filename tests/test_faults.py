@@ -115,7 +115,8 @@ def test_a_real_fault_of_the_warehouse_quarantines_nothing_and_the_next_run_load
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from cppcc.generate import write_pages
-    from flows.ingest import nightly_ingest, run_and_report
+    from flows.ingest import nightly_ingest
+    from flows.runners import run_and_report
     from flows.lock import RunFailed
     from warehouse import sandbox
 
