@@ -18,7 +18,7 @@ from .measure import ROOT, machine, program
 from .report import FULL_PAGES, report
 from .startup import PARTS
 
-STEPS = ["runs", "night", "distributed", "compare", "profile", "explore"]
+STEPS = ["runs", "night", "distributed", "compare", "validation", "profile", "explore"]
 DISTRIBUTED_PAGES = 2000
 START_UP_TRIES = 3
 
@@ -64,6 +64,7 @@ def measure(args) -> dict:
             print("start-up, night, no-op", flush=True)
             figures["start_up"] = {part: start_up_cost(part) for part in PARTS}
             figures["nights"] = runs.night(work, big, api_url)
+            figures["served_nights"] = runs.served_nights(work, big, api_url)
             figures["noop"] = runs.noop(work, big, api_url)
         if "distributed" in steps:
             print("past one machine: Dask and a PostgreSQL catalog", flush=True)
@@ -73,6 +74,9 @@ def measure(args) -> dict:
         inbox = str(corpus(work, big))
         figures["compare"] = program("compare", inbox, str(work))
         figures["housekeeping"] = program("year", inbox, str(work))
+    if "validation" in steps:
+        print("validating with GX: four ways", flush=True)
+        figures["validation"] = program("validation", str(corpus(work, big)))
     if "profile" in steps:
         figures["parse_profile"] = program("parser_profile", str(corpus(work, big)))
     if "explore" in steps:       # search, explorer pages, charts and Data Docs on the largest run's warehouse

@@ -1,13 +1,16 @@
 """`cppcc run --json` itself, as an operator runs it, against the bench's Prefect server: a large run into a new
 warehouse (with queries during the load, and on the idle warehouse after it), a night's 20 new pages on
-top of it, the no-op re-run, and the Dask paths past one machine."""
+top of it (by `cppcc run`, and as `cppcc serve` runs it), the no-op re-run, and the Dask paths past one machine."""
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from bench.corpus import SEED, corpus
@@ -16,6 +19,7 @@ from bench.measure import mean_seconds, watched
 CPPCC = str(Path(sys.executable).parent / "cppcc")
 NIGHT_PAGES = 20
 NIGHTS = 3
+SERVE_SETTLE_SECONDS = 15   # `cppcc serve` runs long before the night: its validator has loaded GX
 QUERY = "SELECT count(*) FROM articles"
 IDLE_QUERIES = 20
 DASK_WORKERS = 2
@@ -104,6 +108,62 @@ def night(work: Path, size: int, api_url: str) -> list[dict]:
         nights.append({"wall": run.wall, "stages": result["seconds"], "exit_after_result": run.exit_after_output,
                        "pss": run.peak["pss"]})
     return nights
+
+
+def served_nights(work: Path, size: int, api_url: str) -> list[dict]:
+    """The same nights as `cppcc serve` runs them: each the deployment's run, in a process Prefect's runner
+    starts (interpreter, Prefect and the flow loaded anew), validated by the GX process `serve` keeps loaded.
+    `serve` starts well before the first night, as it does in production. Wall: from the runner taking the run
+    (its Pending state) to Completed, as the server recorded them."""
+    import httpx
+
+    from warehouse import sandbox
+
+    inbox = work / "served-inbox"
+    shutil.rmtree(inbox, ignore_errors=True)
+    inbox.mkdir()
+    env = {**env_for(work, f"w{size}", api_url, inbox), "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    deployment_url = f"{api_url}/deployments/name/nightly-ingest/nightly-ingest"
+    before = httpx.get(deployment_url).json().get("updated")
+    proc = subprocess.Popen([CPPCC, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deployment = _until(lambda: (d := httpx.get(deployment_url).json()).get("updated") != before
+                            and not d.get("paused") and d, "`cppcc serve` registered no deployment")
+        time.sleep(SERVE_SETTLE_SECONDS)
+        nights = []
+        for n in range(NIGHTS):
+            for page in corpus(work, NIGHT_PAGES, seed=SEED + 200 + n).iterdir():
+                shutil.copy(page, inbox / page.name)
+            created = httpx.post(f"{api_url}/deployments/{deployment['id']}/create_flow_run", json={})
+            if created.status_code != 201:
+                raise RuntimeError(f"the server created no flow run: {created.status_code} {created.text[:300]}")
+            flow_run = created.json()
+            state = _until(lambda: (s := httpx.get(f"{api_url}/flow_runs/{flow_run['id']}").json()["state"])["type"]
+                           in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") and s, "a served night did not end")
+            if state["type"] != "COMPLETED":
+                raise RuntimeError(f"a served night ended {state['type']}: {state['message']}")
+            with sandbox.reader(settings_of(env).lake) as con:
+                loaded = con.execute("SELECT loaded FROM runs WHERE flow_run_id = ?", [flow_run["id"]]).fetchall()
+            if loaded != [(NIGHT_PAGES,)]:
+                raise RuntimeError(f"a served night loaded {loaded} of {NIGHT_PAGES} pages (already loaded?)")
+            states = httpx.get(f"{api_url}/flow_run_states/", params={"flow_run_id": flow_run["id"]}).json()
+            at = {s["type"]: datetime.fromisoformat(s["timestamp"]) for s in states}
+            nights.append({"wall": (at["COMPLETED"] - at["PENDING"]).total_seconds(),
+                           "start": (at["RUNNING"] - at["PENDING"]).total_seconds()})
+        return nights
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+def _until(check, failure: str, timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(failure)
+        time.sleep(0.2)
+    return value
 
 
 def noop(work: Path, size: int, api_url: str) -> float:

@@ -30,12 +30,18 @@ def schedule(cron: str, timezone: str):
     return Cron(cron, timezone=timezone)
 
 
+_warm = None        # the warm validator of the runs this process serves
+
+
 def serve_deployment(settings: Settings, when, api_url: str) -> None:
     """Serve until SIGTERM or Ctrl-C, which pause the deployment (Prefect's runner does that)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.ingest import nightly_ingest
+    from flows.validator import WarmValidator
 
+    global _warm
+    _warm = WarmValidator()        # GX loaded once for every run this serves (flows/validator.py)
     print(f"serving `nightly-ingest` ({when.cron}, {when.timezone}) against {api_url}; "
           f"SIGTERM or Ctrl-C pauses it and stops", flush=True)
     # Prefect's runner listens for SIGTERM only once it has started, after registering the deployment. A SIGTERM
@@ -48,6 +54,7 @@ def serve_deployment(settings: Settings, when, api_url: str) -> None:
                                  parameters={"settings": settings.resolved().model_dump(mode="json")})
         finally:
             _pause(f"{FLOW_NAME}/{FLOW_NAME}")
+            _warm.stop()
 
 
 def _pause_and_leave(api_url: str) -> None:
@@ -56,6 +63,8 @@ def _pause_and_leave(api_url: str) -> None:
 
     with temporary_settings({PREFECT_API_URL: api_url}):       # a thread does not see the caller's settings
         _pause(f"{FLOW_NAME}/{FLOW_NAME}")
+    if _warm is not None:
+        _warm.stop()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

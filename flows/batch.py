@@ -19,7 +19,7 @@ from .parsed import ParsedBatch
 from .quarantine import Rejected
 from .sources import SourcePage
 
-# The GX suites as the flow runs them (`workers.Validator.validate`) or in this process
+# The GX suites as the flow runs them (`validator.Validator.validate`) or in this process
 # (`expectations.validate_batch`): the batch's frames and the keys the warehouse holds -> issue_id -> failed checks.
 Suites = Callable[[dict[str, pl.DataFrame], dict[str, list[str]]], dict[str, list[str]]]
 

@@ -25,6 +25,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from cppcc.errors import CppccError
 
@@ -110,6 +111,22 @@ def _leave_now(line: str) -> None:
 
 
 # ---------------------------------------------------------------- processes
+
+@contextmanager
+def ignoring_interrupts():
+    """Processes started inside ignore SIGINT from their first instruction (an ignored signal stays ignored
+    across exec, and Python then installs no KeyboardInterrupt handler; the forkserver's children inherit it),
+    so Ctrl-C prints no traceback from them. The moment of the start, this process ignores it too."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 
 def descendants(pid: int | None = None) -> list[int]:
     """The processes `pid` (this one) started, and theirs, from /proc."""

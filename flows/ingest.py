@@ -7,8 +7,8 @@ what the run reports in summary.py, how it is run (and on Dask) in runners.py.
 Parsing runs one batch ahead on worker processes while the flow validates and commits the previous one;
 each batch is one atomic DuckLake commit. With a PostgreSQL catalog on Dask, each worker parses,
 validates and commits its own batches (`distributed`): DuckLake resolves the concurrent commits."""
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the runs `cppcc serve` starts get the flow pickled by value,
+# and Prefect validates their parameters from the signature's annotations, which must then be objects, not names.
 import gc
 from collections import deque
 from contextlib import nullcontext
@@ -26,7 +26,7 @@ from transforms import PARSER_VERSION
 from warehouse import connection, load, maintenance, read
 from warehouse.errors import first_line
 
-from . import FLOW_NAME, cancel, quarantine, workers
+from . import FLOW_NAME, cancel, quarantine, validator, workers
 from .batch import Committed
 from .lock import RunLocked, lock_path, run_lock
 from .sources import Plan, plan_inbox, plan_stored, take
@@ -47,6 +47,8 @@ def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox
     logger = get_run_logger()
     summary = RunSummary(source="retry" if only else source, flow_run_id=str(runtime.flow_run.id or "") or None)
     try:
+        if not distributed and not _on_cluster():    # a run `cppcc serve` started: the parser loads while it plans
+            workers.start_early(settings.workers)
         with run_lock(lock_path(settings), settings.lock_wait_seconds, on_wait=lambda holder: logger.warning(
                 "another run (pid %s) holds the warehouse; waiting up to %.0f s", holder, settings.lock_wait_seconds)):
             with connection.writer(settings.lake) as con:
@@ -58,6 +60,8 @@ def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox
                 else:
                     _parse_ahead(con, batches, summary, settings, logger)
                     _data_docs(settings, summary, logger)
+                    if validator.warm():
+                        logger.info("validated by the validator `cppcc serve` keeps loaded between runs")
                     workers.stop_helpers()       # their memory is freed before housekeeping takes its share
                 cancel.check()
                 with summary.timed("housekeeping"):
@@ -122,7 +126,7 @@ def _record_plan_outcomes(con, plan: Plan, summary: RunSummary, settings: Settin
 def _parse_ahead(con, batches: list, summary: RunSummary, settings: Settings, logger) -> None:
     """This process validates and commits; parsing stays ahead of it: one batch on local processes (a pool of
     `settings.workers`), several on a cluster (the flow's task runner is Dask's)."""
-    on_cluster = not isinstance(get_run_context().task_runner, ThreadPoolTaskRunner)
+    on_cluster = _on_cluster()
     ahead = 4 if on_cluster else 1
     local_pool = not on_cluster and settings.workers > 1 and batches
     with workers.parsing_pool(settings.workers) if local_pool else nullcontext() as pool:
@@ -135,6 +139,11 @@ def _parse_ahead(con, batches: list, summary: RunSummary, settings: Settings, lo
                 _validate_and_commit(con, in_flight.popleft(), summary, settings, logger)
         while in_flight:
             _validate_and_commit(con, in_flight.popleft(), summary, settings, logger)
+
+
+def _on_cluster() -> bool:
+    """Are the flow's tasks on a cluster (the task runner is Dask's), rather than in this process's threads?"""
+    return not isinstance(get_run_context().task_runner, ThreadPoolTaskRunner)
 
 
 def _validate_and_commit(con, parsing, summary: RunSummary, settings: Settings, logger) -> None:
@@ -172,7 +181,7 @@ def _data_docs(settings: Settings, summary: RunSummary, logger) -> None:
 
     with summary.timed("data_docs"):
         try:
-            summary.data_docs = workers.build_docs(docs_folder(settings), summary.run_id)
+            summary.data_docs = validator.build_docs(docs_folder(settings), summary.run_id)
         except Exception as exc:     # no Data Docs are worth failing a run for
             logger.warning("Data Docs not built: %s", first_line(exc))
 

@@ -13,7 +13,7 @@ from cppcc.settings import Settings
 from warehouse import connection, maintenance
 from warehouse.errors import WarehouseFailure
 
-from . import batch, cancel, workers
+from . import batch, cancel, validator
 from .batch import Committed, Validated
 from .parsed import ParsedBatch, joined, parse_to_frames
 from .sources import SourcePage
@@ -35,7 +35,7 @@ def parse_pages(pages: list[SourcePage], max_bytes: int, pool: Executor | None =
 @task(name="validate-batch", cache_policy=NO_CACHE)
 def validate_batch(con: duckdb.DuckDBPyConnection, parsed: ParsedBatch) -> Validated:
     """The batch's frames, checked by the GX suites in the run's validator process."""
-    return batch.validate(con, parsed, workers.validator().validate)
+    return batch.validate(con, parsed, validator.validator().validate)
 
 
 def _retry_unless_warehouse_failed(task, task_run, state) -> bool:

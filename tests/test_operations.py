@@ -178,6 +178,43 @@ def test_serve_cron_and_timezone_can_be_overridden(prefect_api, tmp_path):
     assert _deployment(prefect_api)["paused"], "a SIGTERM right after registration pauses the deployment too"
 
 
+def test_a_run_serve_starts_loads_the_inbox_with_the_validator_serve_keeps_warm(prefect_api, tmp_path):
+    """The scheduled path end to end: the deployment's run (asked for now rather than at 02:00) runs in a process
+    Prefect's runner starts, loads the inbox, and is checked by the validator `serve` keeps loaded between runs
+    (said in the run's log); a second run uses it again. SIGTERM stops `serve` and every process it started."""
+    import psutil
+
+    write_pages(tmp_path / "inbox", 6, seed=31)
+    proc, deployment = _serve(prefect_api, tmp_path, PREFECT_RUNNER_POLL_FREQUENCY="1")
+    started = set()
+    try:
+        for night, pages in ((1, 6), (2, 9)):
+            if night == 2:
+                write_pages(tmp_path / "more", 3, seed=32)
+                for page in (tmp_path / "more").iterdir():
+                    page.rename(tmp_path / "inbox" / page.name)
+            flow_run = httpx.post(f"{prefect_api}/deployments/{deployment['id']}/create_flow_run", json={}).json()
+
+            def finished():
+                started.update(psutil.Process(proc.pid).children(recursive=True))
+                state = httpx.get(f"{prefect_api}/flow_runs/{flow_run['id']}").json()["state"]
+                return state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") and state
+            state = wait_for(finished, timeout=120)
+
+            def logs():        # a run's last lines reach the server shortly after its final state
+                return [r["message"] for r in api(prefect_api, "/logs/filter",
+                                                  {"logs": {"flow_run_id": {"any_": [flow_run["id"]]}}})]
+            assert state and state["type"] == "COMPLETED", f"night {night}: {state}\n" + "\n".join(logs()[-20:])
+            assert len(table_rows(make_settings(tmp_path))["issues"]) == pages
+            assert wait_for(lambda: any("validated by the validator `cppcc serve` keeps loaded" in m for m in logs()),
+                            timeout=15), "\n".join(logs())
+    finally:
+        seconds, out = _stop(proc)
+    assert "Traceback" not in out, out
+    left = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert left == [], f"processes `serve` started are still running: {[' '.join(p.cmdline())[:80] for p in left]}"
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_never_loses_or_doubles_rows(clean_run, corpus, prefect_api, tmp_path):
     rng = random.Random(20261124)
