@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 ASSETS := $(VENV)/share/cppcc-datadocs
-.PHONY: setup run test ui-check bench clean cjk-font
+.PHONY: setup run test ui-check bench clean cjk-font chromium
 
 $(BIN)/cppcc: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,15 +35,18 @@ test: setup
 
 # Throughput, memory, start-up and scaling on generated corpora of 1,000 and 10,000 pages -> bench/results.md
 # (BENCH_PAGES=200 make bench: a quick check at another size, written to data/bench/ instead).
-bench: setup
+bench: setup chromium
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python -m bench
 
 # Prefect server + one flow run + headless Chromium (network blocked but for 127.0.0.1): the flow-runs page, every
 # `cppcc explore` page and the Data Docs index; screenshots in data/ui-check-*.png.
-ui-check: setup
-	@test -x /usr/bin/chromium || apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
+ui-check: setup chromium
 	$(BIN)/python -m cppcc.ui_check data
+
+# Headless Chromium for ui-check and the bench's explorer page loads (Debian's chromium, installed when missing).
+chromium:
+	@test -x /usr/bin/chromium || apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)
 
 clean:
 	rm -rf $(VENV) data
