@@ -40,8 +40,9 @@ def report(figures: dict) -> str:
     big = by_size[max(by_size)]
     full = big["pages"] == FULL_PAGES
     load = figures.get("load_average")
-    busy = (f" Load average (1 min) when the measurements started and ended: {load[0]:.1f}, {load[1]:.1f}: other work "
-            "on the machine takes its share of the cores." if load else "")
+    busy = (f" Load average (1 min) when the measurements started and ended: {load[0]:.1f}, {load[1]:.1f}"
+            + (": other work on the machine takes its share of the cores." if max(load) > figures["cores"] else ".")
+            if load else "")
     lines = [f"# Benchmark results ({figures['date']})", "", f"Machine: {figures['machine']}.{busy}", "",
              f"Corpora: `cppcc generate --seed {figures['seed']}` (the project's own pages, with every layout variant "
              "the parser reads). Default settings; a Prefect server running beside (started by the benchmark, as "
@@ -122,9 +123,9 @@ def runs_table(figures: dict, by_size: dict) -> list[str]:
                        + f" | {n['exit_after_result']:.2f} s |")
         if "served_nights" in figures:
             out += ["", "The same nights as `cppcc serve` runs them: the deployment's run in a process Prefect's runner "
-                    "starts (interpreter, Prefect and the flow loaded anew each night), checked by the GX process "
-                    "`serve` keeps loaded; from the runner taking the run (Pending) to Completed, as the server "
-                    "recorded them:", "", "| night | wall |", "|---|---|"]
+                    "starts (interpreter, Prefect and the flow loaded anew each night), parsed and checked by the "
+                    "helper `serve` keeps loaded (GX and the parser); from the runner taking the run (Pending) to "
+                    "Completed, as the server recorded them:", "", "| night | wall |", "|---|---|"]
             out += [f"| {i} | {n['wall']:.2f} s |" for i, n in enumerate(figures["served_nights"], 1)]
         out += ["", "| no-op re-run (nothing new: no flow run) | pages | wall |", "|---|---|---|",
                 f"| `cppcc run` over the same files again | {max(by_size):,} | {figures['noop']:.2f} s |", ""]
@@ -251,13 +252,14 @@ def night_gap(nights: list[dict], start_up: dict, served: list[dict]) -> str:
             f"handlers (its log and event flushers, its heartbeat thread). {short[longest]} is the long pole: closing "
             f"the gap needs {remedy[longest]}.")
     if served and all("start" in n for n in served):
-        text += (f" As `cppcc serve` runs a night (median {statistics.median(n['wall'] for n in served):.2f} s), GX is "
-                 f"already loaded; {statistics.median(n['start'] for n in served):.2f} s (median) pass before the flow "
-                 "runs (Prefect's runner starting the run's process, which imports Prefect and the flow), and the "
-                 f"parser's load ({sec.get('parser', 0):.2f} s alone) starts with the flow and precedes the first "
-                 "parsed page. The rest is the run's own work (the stages) and Prefect's flow engine registering the run "
-                 "and its task runs with the server. Closing that gap needs parsing kept warm by `serve` as well — a "
-                 "helper with the parser loaded that its runs send small nights to.")
+        wall = statistics.median(n["wall"] for n in served)
+        text += (f" As `cppcc serve` runs a night (median {wall:.2f} s), GX and the parser are loaded already, in the "
+                 "helper `serve` keeps (the night is parsed and checked there); "
+                 f"{statistics.median(n['start'] for n in served):.2f} s (median) pass before the flow runs (Prefect's "
+                 "runner starting the run's process, which imports Prefect and the flow), and the rest is the run's "
+                 "own stages and Prefect's flow engine registering the run and its task runs with the server.")
+        if wall >= TARGETS["night_seconds"]:
+            text += " What is left over the target is that per-run process and registration: Prefect's."
     return text
 
 
@@ -277,7 +279,6 @@ VALIDATION_WAYS = {"pandas_complete": "pandas frames, result_format COMPLETE (to
                    "pandas_boolean": "pandas frames, BOOLEAN_ONLY (a failed suite asked again with COMPLETE)",
                    "sql_sqlite": "SQLAlchemy execution engine on an SQLite file (writing it included)",
                    "sql_duckdb": "SQLAlchemy execution engine on DuckDB (`duckdb_engine`, writing included)"}
-WITH_DOCS = ("pandas_complete", "pandas_summary", "sql_sqlite", "sql_duckdb")   # results with observed values
 
 
 def validation(v: dict, start_up: dict | None) -> list[str]:
@@ -301,19 +302,21 @@ def validation(v: dict, start_up: dict | None) -> list[str]:
             valid[name] = r["seconds"]
     out.append("")
     if valid:
+        from expectations import RESULT_FORMAT
+
         best = min(valid, key=valid.get)
-        kept = min((w for w in valid if w in WITH_DOCS), key=valid.get, default=best)
+        used = f"pandas_{RESULT_FORMAT.lower()}"
         text = f"The fastest way that counts is {VALIDATION_WAYS[best].split(' (')[0]} ({valid[best]:.3f} s)"
-        if kept != best:
-            text += (f"; but its results carry no observed values, so the run's Data Docs would show only pass or "
-                     f"fail. The run keeps the fastest way that gives Data Docs their content: "
-                     f"{VALIDATION_WAYS[kept].split(' (')[0]} ({valid[kept]:.3f} s, "
-                     f"{valid[kept] / valid[best]:.1f}× the fastest)")
+        if used in valid and used != best:
+            text += (f". The run uses {RESULT_FORMAT} ({valid[used]:.3f} s, {valid[used] / valid[best]:.1f}× the fastest): "
+                     "it names the failing rows in the same pass" + (
+                         ", and BOOLEAN_ONLY results carry no observed values, so Data Docs would show only pass or "
+                         "fail" if best == "pandas_boolean" else ""))
         text += "."
         if start_up and "great_expectations" in start_up:
             gx = start_up["great_expectations"]["seconds"]
             text += (f" What every run pays before its first check, GX's import with the suites built, is {gx:.2f} s "
-                     f"(the start-up table), {gx / valid[kept]:.0f}× the checking of this batch: for a night's pages "
+                     f"(the start-up table), {gx / valid.get(used, valid[best]):.0f}× the checking of this batch: for a night's pages "
                      "only not paying it moves the figure, which is what the validator `cppcc serve` keeps loaded "
                      "does (the served nights).")
         out += [text, ""]

@@ -112,7 +112,7 @@ def night(work: Path, size: int, api_url: str) -> list[dict]:
 
 def served_nights(work: Path, size: int, api_url: str) -> list[dict]:
     """The same nights as `cppcc serve` runs them: each the deployment's run, in a process Prefect's runner
-    starts (interpreter, Prefect and the flow loaded anew), validated by the GX process `serve` keeps loaded.
+    starts (interpreter, Prefect and the flow loaded anew), parsed and validated by the helper `serve` keeps loaded.
     `serve` starts well before the first night, as it does in production. Wall: from the runner taking the run
     (its Pending state) to Completed, as the server recorded them."""
     import httpx

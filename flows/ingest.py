@@ -128,8 +128,12 @@ def _parse_ahead(con, batches: list, summary: RunSummary, settings: Settings, lo
     `settings.workers`), several on a cluster (the flow's task runner is Dask's)."""
     on_cluster = _on_cluster()
     ahead = 4 if on_cluster else 1
-    local_pool = not on_cluster and settings.workers > 1 and batches
-    with workers.parsing_pool(settings.workers) if local_pool else nullcontext() as pool:
+    warm = not on_cluster and len(batches) == 1 and validator.warm()   # a night `cppcc serve` runs: parsed there
+    local_pool = not on_cluster and not warm and settings.workers > 1 and batches
+    if warm:
+        logger.info("parsed by the validator `cppcc serve` keeps loaded, which has the parser loaded too")
+    with workers.parsing_pool(settings.workers) if local_pool else nullcontext(
+            validator.WarmParsing() if warm else None) as pool:
         in_flight: deque = deque()
         for pages in batches:
             # quote(): Prefect need not walk the pages looking for futures (prefect-dask mangles quoted values).

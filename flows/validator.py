@@ -6,6 +6,8 @@ happens on the other core while the run imports Prefect. The runs `cppcc serve` 
 interpreter and would pay the import every night; so `serve` keeps one validator loaded (`WarmValidator`) and its
 runs reach it over a Unix socket named in WARM_ENV. A run uses it when it answers and starts its own when it
 does not. The warm validator serves one run at a time (runs take the run lock anyway): a second one waits.
+It has the parser loaded as well, and parses a night that fits in one batch (`WarmParsing`): a served run then
+loads neither GX nor the parser (a run with more batches parses on its own parsing processes).
 
 Frames go to a validator as Arrow IPC bytes; it answers with the pages whose rows fail (`validate`) and builds
 the Data Docs of what it validated for the run (`build_docs`)."""
@@ -72,6 +74,10 @@ class Validator:
         the columns the checks read)."""
         return self._ask(({t: _to_ipc(frame) for t, frame in expectations.checked_frames(frames).items()}, taken),
                          "validation failed")
+
+    def call(self, fn, *args):
+        """fn(*args) in the warm validator's process, where the parser is loaded (`WarmParsing`)."""
+        return self._ask(("call", fn, args), f"{getattr(fn, '__name__', fn)} failed")
 
     def build_docs(self, folder, run_name: str) -> str | None:
         """Data Docs of the results it validated since the last call (expectations/datadocs.py); the index page."""
@@ -144,6 +150,13 @@ def warm() -> bool:
     return _validator is not None and _validator.warm
 
 
+class WarmParsing:
+    """Parsing in the warm validator's process, with the interface of the parsing pool (`map`)."""
+
+    def map(self, fn, *iterables) -> list:
+        return [validator().call(fn, *args) for args in zip(*iterables)]
+
+
 def close() -> None:
     if _validator is not None:
         _validator.close()
@@ -179,6 +192,7 @@ def _serve_runs(address: str) -> None:
     with multiprocessing.connection.Listener(address, "AF_UNIX",
                                              authkey=multiprocessing.current_process().authkey) as listener:
         expectations.warm_up()
+        import flows.parse_worker  # noqa: F401 — the parser with its dictionaries, for `WarmParsing`
         while True:
             try:
                 conn = listener.accept()
@@ -202,6 +216,11 @@ def _serve_run(conn: multiprocessing.connection.Connection) -> None:
 
 
 def _answer(message) -> tuple[str, object]:
+    if message[0] == "call":            # parsing a night (`WarmParsing`); a page's own failure is in its outcome
+        try:
+            return "ok", message[1](*message[2])
+        except Exception as exc:
+            return "error", f"{type(exc).__name__}: {exc}"
     if message[0] == "docs":
         try:
             index = expectations.build_docs(Path(message[1]), message[2])

@@ -109,7 +109,7 @@ def stop_helpers(at_exit: bool = False) -> None:
 
 
 def start_early(workers: int) -> None:
-    """Start the validator and (with more than one worker) the parsing forkserver now."""
-    validator.validator()
-    if workers > 1:
+    """Start the validator and (with more than one worker) the parsing forkserver now; a run of `cppcc serve`
+    connects to its warm validator, which has the parser loaded for a night's batch."""
+    if not validator.validator().warm and workers > 1:
         warm_parsers()

@@ -180,8 +180,8 @@ def test_serve_cron_and_timezone_can_be_overridden(prefect_api, tmp_path):
 
 def test_a_run_serve_starts_loads_the_inbox_with_the_validator_serve_keeps_warm(prefect_api, tmp_path):
     """The scheduled path end to end: the deployment's run (asked for now rather than at 02:00) runs in a process
-    Prefect's runner starts, loads the inbox, and is checked by the validator `serve` keeps loaded between runs
-    (said in the run's log); a second run uses it again. SIGTERM stops `serve` and every process it started."""
+    Prefect's runner starts, loads the inbox, and is parsed and checked by the validator `serve` keeps loaded
+    between runs (said in the run's log); a second run uses it again. SIGTERM stops `serve` and every process it started."""
     import psutil
 
     write_pages(tmp_path / "inbox", 6, seed=31)
@@ -208,6 +208,7 @@ def test_a_run_serve_starts_loads_the_inbox_with_the_validator_serve_keeps_warm(
             assert len(table_rows(make_settings(tmp_path))["issues"]) == pages
             assert wait_for(lambda: any("validated by the validator `cppcc serve` keeps loaded" in m for m in logs()),
                             timeout=15), "\n".join(logs())
+            assert any("parsed by the validator `cppcc serve` keeps loaded" in m for m in logs()), "\n".join(logs())
     finally:
         seconds, out = _stop(proc)
     assert "Traceback" not in out, out
