@@ -30,7 +30,7 @@ def schedule(cron: str, timezone: str):
     return Cron(cron, timezone=timezone)
 
 
-_warm = None        # the warm validator of the runs this process serves
+_warm = None        # the warm validator (and parser) of the runs this process serves
 
 
 def serve_deployment(settings: Settings, when, api_url: str) -> None:
@@ -41,7 +41,7 @@ def serve_deployment(settings: Settings, when, api_url: str) -> None:
     from flows.validator import WarmValidator
 
     global _warm
-    _warm = WarmValidator()        # GX loaded once for every run this serves (flows/validator.py)
+    _warm = WarmValidator()        # GX and the parser loaded once for every run this serves (flows/validator.py)
     print(f"serving `nightly-ingest` ({when.cron}, {when.timezone}) against {api_url}; "
           f"SIGTERM or Ctrl-C pauses it and stops", flush=True)
     # Prefect's runner listens for SIGTERM only once it has started, after registering the deployment. A SIGTERM

@@ -47,7 +47,7 @@ def nightly_ingest(settings: Settings, force: bool = False, source: str = "inbox
     logger = get_run_logger()
     summary = RunSummary(source="retry" if only else source, flow_run_id=str(runtime.flow_run.id or "") or None)
     try:
-        if not distributed and not _on_cluster():    # a run `cppcc serve` started: the parser loads while it plans
+        if not distributed and not _on_cluster():    # a run `cppcc serve` started: its helpers ready while it plans
             workers.start_early(settings.workers)
         with run_lock(lock_path(settings), settings.lock_wait_seconds, on_wait=lambda holder: logger.warning(
                 "another run (pid %s) holds the warehouse; waiting up to %.0f s", holder, settings.lock_wait_seconds)):

@@ -192,7 +192,7 @@ def _serve_runs(address: str) -> None:
     with multiprocessing.connection.Listener(address, "AF_UNIX",
                                              authkey=multiprocessing.current_process().authkey) as listener:
         expectations.warm_up()
-        import flows.parse_worker  # noqa: F401 — the parser with its dictionaries, for `WarmParsing`
+        _rehearse()
         while True:
             try:
                 conn = listener.accept()
@@ -200,6 +200,19 @@ def _serve_runs(address: str) -> None:
                 continue           # a caller that left half-way, or not one of `serve`'s runs
             with conn:
                 _serve_run(conn)
+
+
+def _rehearse() -> None:
+    """Load the parser (for `WarmParsing`) and take one generated page through parsing and the suites, so the
+    first night pays none of the first call's costs (jieba's and GX's caches, polars' and pandas' first use)."""
+    from cppcc.generate import generate_page
+
+    from .parsed import parse_to_frames
+    from .sources import SourcePage, sha256_of
+
+    raw = generate_page(0).text.encode()
+    parsed = parse_to_frames([SourcePage("rehearsal.txt", sha256_of(raw), raw=raw)], len(raw))
+    expectations.validate_checked(expectations.checked_frames(parsed.frames.tables), {})
 
 
 def _serve_run(conn: multiprocessing.connection.Connection) -> None:
