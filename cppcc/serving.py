@@ -4,6 +4,8 @@ The deployment's parameters carry the whole settings object, so scheduled runs h
 the process that registered it (environment and cppcc.toml), not just the paths."""
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import signal
 import sys
@@ -33,6 +35,13 @@ def schedule(cron: str, timezone: str):
 _warm = None        # the warm validator (and parser) of the runs this process serves
 
 
+def _quiet_cancelled(record: logging.LogRecord) -> bool:
+    """Prefect's runner stops on SIGTERM by raising SystemExit inside its event loop; a connection of its control
+    channel still open then ends cancelled, which asyncio would log with a traceback. That is the stop asked for,
+    not an error."""
+    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
 def serve_deployment(settings: Settings, when, api_url: str) -> None:
     """Serve until SIGTERM or Ctrl-C, which pause the deployment (Prefect's runner does that)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -41,6 +50,7 @@ def serve_deployment(settings: Settings, when, api_url: str) -> None:
     from flows.validator import WarmValidator
 
     global _warm
+    logging.getLogger("asyncio").addFilter(_quiet_cancelled)
     _warm = WarmValidator()        # GX and the parser loaded once for every run this serves (flows/validator.py)
     print(f"serving `nightly-ingest` ({when.cron}, {when.timezone}) against {api_url}; "
           f"SIGTERM or Ctrl-C pauses it and stops", flush=True)
